@@ -1,0 +1,34 @@
+# Two entry points for a new user on a fresh machine:
+#   make demo  — set up, then run the whole job on the embedded sample province
+#   make test  — set up, then run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: setup demo test lint bench clean
+
+$(BIN)/xl-bdg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/xl-bdg
+
+demo: setup
+	$(BIN)/xl-bdg demo --out demo-output
+
+test: setup
+	$(BIN)/ruff check xl_bdg tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check xl_bdg tests benchmarks
+	$(BIN)/ruff format --check xl_bdg tests benchmarks
+
+bench: setup
+	$(BIN)/pip install -q -e ".[dev,bench]"
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache

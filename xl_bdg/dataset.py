@@ -1,0 +1,93 @@
+"""The province dataset: what aggregation produces and the report consumes. Plain dataclasses, no behaviour
+beyond look-ups, so that aggregation and report are tested apart.
+
+Scopes: a unit code (the province root, a district, or a reporting unit itself) or `kind:<unit kind>`
+(all departments, all communes, …). Every aggregated figure keeps the cells it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """One cell an aggregated figure came from."""
+
+    unit: str
+    sha256: str
+    file: str
+    sheet: str
+    cell: str
+    value: Any
+
+
+@dataclass
+class Figure:
+    """One aggregated value of one indicator field (or the indicator's ratio) in one scope."""
+
+    indicator: str
+    field: str | None          # None for the indicator's headline value (a ratio, a share, a pick)
+    scope: str
+    value: float | None
+    agg: str
+    numerator: float | None = None
+    denominator: float | None = None
+    units: int = 0             # how many units contributed
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass
+class UnitStatus:
+    """Where one unit's submission for the period stands."""
+
+    unit: str
+    name: str
+    kind: str
+    parent: str | None
+    status: str                # missing | on_time | late | invalid | accepted_with_warnings | accepted
+    received_at: dt.datetime | None = None
+    sha256: str | None = None
+    file: str | None = None
+    errors: int = 0
+    warnings: int = 0
+    on_time: bool | None = None
+    versions: int = 0
+
+
+@dataclass
+class Activity:
+    """One activity row of one unit, with its origin."""
+
+    unit: str
+    values: dict[str, Any]
+    sha256: str
+    sheet: str
+    row: int
+
+
+@dataclass
+class Dataset:
+    """The merged data of one period."""
+
+    period: str
+    province: str
+    generated_at: dt.datetime
+    figures: dict[tuple[str, str | None, str], Figure] = field(default_factory=dict)
+    unit_values: dict[tuple[str, str], Any] = field(default_factory=dict)   # (unit, indicator key) → value
+    activities: list[Activity] = field(default_factory=list)
+    budget: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (scope, source, column) → VND
+    narratives: dict[str, dict[str, str]] = field(default_factory=dict)      # unit → narrative id → text
+    statuses: list[UnitStatus] = field(default_factory=list)
+    warnings: list[Any] = field(default_factory=list)                        # cross-submission findings
+
+    def figure(self, indicator: str, field_id: str | None = None, scope: str | None = None) -> Figure | None:
+        """The figure of an indicator (field) in a scope (default: the province)."""
+        return self.figures.get((indicator, field_id, scope or self.province))
+
+    def value(self, indicator: str, field_id: str | None = None, scope: str | None = None) -> float | None:
+        """The value of `figure(...)`, or None."""
+        fig = self.figure(indicator, field_id, scope)
+        return fig.value if fig else None

@@ -1,0 +1,79 @@
+"""Reporting periods `YYYY-H1`, `YYYY-FY`, `YYYY-AM`: their date windows and deadlines from configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .form import PERIOD_KINDS, FormError
+
+_PERIOD = re.compile(r"^(\d{4})-(H1|FY|AM)$")
+_DEFAULTS = {
+    "H1": {"label": "6 tháng đầu năm", "label_en": "first half-year", "start": "01/01", "end": "30/06", "deadline": "15/05"},
+    "FY": {"label": "năm", "label_en": "year", "start": "01/01", "end": "31/12", "deadline": "15/11"},
+    "AM": {"label": "Tháng hành động vì bình đẳng giới", "label_en": "Action Month", "start": "15/11",
+           "end": "15/12", "deadline": "25/12"},
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """One reporting period with its window and deadline."""
+
+    year: int
+    kind: str
+    start: dt.date
+    end: dt.date
+    deadline: dt.date
+    label: str
+    label_en: str
+
+    @property
+    def code(self) -> str:
+        """The period as written everywhere: `2026-FY`."""
+        return f"{self.year}-{self.kind}"
+
+    def title(self, lang: str = "vi") -> str:
+        """A readable name: `năm 2026`, `6 tháng đầu năm 2026`."""
+        return f"{self.label if lang == 'vi' else self.label_en} {self.year}"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def _day_month(text: str, year: int, where: str) -> dt.date:
+    try:
+        day, month = (int(x) for x in str(text).split("/"))
+        return dt.date(year, month, day)
+    except (ValueError, TypeError) as exc:
+        raise FormError(f"{where}: '{text}' is not a day/month like 15/11") from exc
+
+
+def is_period_code(text: str) -> bool:
+    """Whether `text` is written like a period code (`2026-FY`)."""
+    return bool(_PERIOD.match(text.strip()))
+
+
+def parse_period(text: str, config: dict[str, Any] | None = None) -> Period:
+    """Parse `2026-FY` into a Period using the province's `periods` configuration; raise ValueError if malformed."""
+    m = _PERIOD.match(text.strip())
+    if not m:
+        raise ValueError(f"'{text}' is not a period: write YYYY-H1, YYYY-FY or YYYY-AM (e.g. 2026-FY)")
+    year, kind = int(m.group(1)), m.group(2)
+    conf = {**_DEFAULTS[kind], **((config or {}).get(kind) or {})}
+    where = f"province.yaml: periods.{kind}"
+    return Period(year=year, kind=kind, start=_day_month(conf["start"], year, where),
+                  end=_day_month(conf["end"], year, where), deadline=_day_month(conf["deadline"], year, where),
+                  label=conf["label"], label_en=conf.get("label_en", conf["label"]))
+
+
+def action_month_window(year: int, config: dict[str, Any] | None = None) -> tuple[dt.date, dt.date]:
+    """The Action Month window of `year` (default 15/11–15/12)."""
+    conf = config or {"start": "15/11", "end": "15/12"}
+    where = "province.yaml: action_month"
+    return _day_month(conf["start"], year, where), _day_month(conf["end"], year, where)
+
+
+__all__ = ["PERIOD_KINDS", "Period", "action_month_window", "is_period_code", "parse_period"]
