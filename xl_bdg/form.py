@@ -257,6 +257,9 @@ def _check(raw: dict[str, Any], where: str, names: set[str], messages: dict[str,
     params = {k: v for k, v in raw.items() if k not in ("rule", "code", "severity")}
     check = Check(rule=rule, code=code, severity=severity, params=params)
     for name in check.columns():
+        if isinstance(name, bool):
+            raise FormError(f"{where}: rule '{rule}' names {name!r}: quote the name (YAML reads YES, NO, ON, OFF "
+                            "as true/false)")
         if name not in names:
             raise FormError(f"{where}: rule '{rule}' names '{name}', which does not exist (have: {', '.join(sorted(names))})")
     return check
@@ -264,6 +267,8 @@ def _check(raw: dict[str, Any], where: str, names: set[str], messages: dict[str,
 
 def _field(raw: dict[str, Any], where: str, overrides: dict[str, Any]) -> Field:
     fid = _need(raw, "id", where)
+    if not isinstance(fid, str):
+        raise FormError(f"{where}: id {fid!r} is not text: quote it (YAML reads YES, NO, ON, OFF as true/false)")
     ftype = _need(raw, "type", where)
     if ftype not in FIELD_TYPES:
         raise FormError(f"{where}: unknown type '{ftype}'")

@@ -23,7 +23,7 @@ def soffice_path() -> str | None:
 def convert(source: Path, target_format: str, out_dir: Path, timeout: float = 180) -> Path:
     """Convert `source` with LibreOffice headless (`pdf`, `xlsx`, `xls`, `docx`, …) into `out_dir`; return the file.
 
-    `target_format` may carry a filter, as soffice takes it: `xlsx:"Calc MS Excel 2007 XML"`.
+    `target_format` may carry a filter: `xlsx:Calc MS Excel 2007 XML` (no shell, so no quotes).
     """
     exe = soffice_path()
     if exe is None:
@@ -45,4 +45,4 @@ def convert(source: Path, target_format: str, out_dir: Path, timeout: float = 18
 
 def resave_xlsx(source: Path, out_dir: Path) -> Path:
     """Open `source` in LibreOffice Calc and save it again as .xlsx (what a LibreOffice user sends back)."""
-    return convert(source, 'xlsx:"Calc MS Excel 2007 XML"', out_dir)
+    return convert(source, "xlsx:Calc MS Excel 2007 XML", out_dir)

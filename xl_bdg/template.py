@@ -158,6 +158,13 @@ def _input(ws: Worksheet, row: int, col: int, ftype: str, vals: _Validations, li
         dv.add(cell.coordinate)
 
 
+def _row_height(text: str, width: float, line: float = 15.0) -> float:
+    """Points needed to show `text` wrapped in a column `width` characters wide (bold text runs wider)."""
+    per_line = max(10, int(width * 1.05))
+    lines = max(1, -(-len(text) // per_line))
+    return line * lines
+
+
 def _label(ws: Worksheet, row: int, col: int, text: object, font=st.FONT, fill=None, align=st.WRAP) -> None:
     cell = ws.cell(row=row, column=col, value=text)
     cell.font = font
@@ -309,9 +316,15 @@ def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
             else:
                 _label(ws, irow.row, IND_COL_VALUE, None, fill=st.FILL_NA)
                 _label(ws, irow.row, IND_COL_NOTE, None, fill=st.FILL_NA)
-    for col, width in {IND_COL_NO: 6, IND_COL_KEY: 12, IND_COL_LABEL: 62, IND_COL_UNIT: 13, IND_COL_VALUE: 16,
-                       IND_COL_NOTE: 24}.items():
+    widths = {IND_COL_NO: 6, IND_COL_KEY: 13, IND_COL_LABEL: 62, IND_COL_UNIT: 15, IND_COL_VALUE: 16,
+              IND_COL_NOTE: 24}
+    for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
+    # Neither Excel nor LibreOffice grows a row for wrapped text written by a program: size long labels here.
+    for row in range(IND_HEADER_ROW + 1, ws.max_row + 1):
+        text = ws.cell(row=row, column=IND_COL_LABEL).value
+        if isinstance(text, str):
+            ws.row_dimensions[row].height = _row_height(text, widths[IND_COL_LABEL])
     ws.freeze_panes = ws.cell(row=IND_HEADER_ROW + 1, column=IND_COL_LABEL + 1)
     vals.attach(ws, list(vals.by_key))
     _print_setup(ws, landscape=False, header_row=IND_HEADER_ROW)

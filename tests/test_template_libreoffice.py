@@ -1,0 +1,58 @@
+"""A real spreadsheet program opens our templates: LibreOffice renders them to PDF with the diacritics intact and
+re-saves them with the validations, the protection and the Vietnamese text still in place."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from xl_bdg.layout import layout_for
+from xl_bdg.office import convert, resave_xlsx
+from xl_bdg.template import write_template
+
+pytestmark = pytest.mark.libreoffice
+
+
+@pytest.fixture(scope="module")
+def generated(project, tmp_path_factory):
+    out = tmp_path_factory.mktemp("lo")
+    path = write_template(project, project.registry.get("PH-TANLAP"), project.period("2026-FY"), out)
+    return path, out
+
+
+def test_pdf_shows_vietnamese_labels(project, generated) -> None:
+    path, out = generated
+    pdf = convert(path, "pdf", out / "pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for label in ("Phường Tân Lập", "Số lượt người tham dự các hoạt động truyền thông", "Lĩnh vực hoạt động",
+                  "Ngân sách tỉnh", "Đề xuất, kiến nghị", "HƯỚNG DẪN ĐIỀN BIỂU"):
+        assert label in text, label
+
+
+def test_resave_keeps_validations_protection_and_text(project, generated) -> None:
+    path, out = generated
+    again = resave_xlsx(path, out / "resaved")
+    before, after = load_workbook(path), load_workbook(again)
+    lay = layout_for(project.form)
+    assert [ws.title for ws in after.worksheets] == [ws.title for ws in before.worksheets]
+    for sheet, cells in lay.structure().items():
+        for ref, text in cells.items():
+            assert after[sheet][ref].value == text, f"{sheet}!{ref}"
+    ws = after["Hoạt động"]
+    kinds = {}
+    for dv in ws.data_validations.dataValidation:
+        kinds.setdefault(dv.type, []).append(dv)
+    assert {"list", "whole", "date"} <= set(kinds)
+    category = lay.activity_cell(lay.activity_first_row, "category")
+    dv = next(d for d in kinds["list"] if category in d.sqref)
+    assert dv.showErrorMessage and "DanhMuc" in dv.formula1
+    assert all(d.showErrorMessage for d in ws.data_validations.dataValidation)
+    for title in ("Chỉ tiêu", "Hoạt động", "Kinh phí", "Thuyết minh", "Thông tin đơn vị"):
+        assert after[title].protection.sheet, title
+    assert ws[category].protection.locked is False
+    assert ws.cell(row=lay.activity_first_row - 1, column=2).protection.locked
+    meta = {r[0].value: r[1].value for r in after["_meta"].iter_rows(max_col=2)}
+    assert meta["unit_name"] == "Phường Tân Lập" and meta["fingerprint"] == lay.fingerprint()
+    assert after["_meta"].sheet_state in ("hidden", "veryHidden")
