@@ -39,7 +39,8 @@ def make_workbook(project: Project, template_dir: Path, tmp_path: Path) -> Calla
     them. The template for a unit and period is written once per session.
     """
 
-    def factory(unit: str = "XA-EAKAO", period: str = "2026-FY", *, edit: Callable[[dict[str, Any]], None] | None = None,
+    def factory(unit: str = "XA-EAKAO", period: str = "2026-FY", *,
+                edit: Callable[[dict[str, Any]], None] | None = None,
                 data: dict[str, Any] | None = None, name: str | None = None, out_dir: Path | None = None) -> Path:
         per = project.period(period)
         u = project.registry.get(unit)

@@ -19,7 +19,8 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
 
 def _validations(ws) -> list[tuple[str, str, str | None, bool]]:
-    return [(dv.type, str(dv.sqref), dv.formula1, bool(dv.showErrorMessage)) for dv in ws.data_validations.dataValidation]
+    return [(dv.type, str(dv.sqref), dv.formula1, bool(dv.showErrorMessage))
+            for dv in ws.data_validations.dataValidation]
 
 
 def _covering(ws, coordinate: str):

@@ -261,7 +261,8 @@ def _check(raw: dict[str, Any], where: str, names: set[str], messages: dict[str,
             raise FormError(f"{where}: rule '{rule}' names {name!r}: quote the name (YAML reads YES, NO, ON, OFF "
                             "as true/false)")
         if name not in names:
-            raise FormError(f"{where}: rule '{rule}' names '{name}', which does not exist (have: {', '.join(sorted(names))})")
+            have = ", ".join(sorted(names))
+            raise FormError(f"{where}: rule '{rule}' names '{name}', which does not exist (have: {have})")
     return check
 
 
@@ -386,7 +387,8 @@ def _sheets(raw: dict[str, Any]) -> dict[str, SheetDef]:
         entry = _need(raw, key, "form.yaml: sheets")
         title = _need(entry, "title", f"form.yaml: sheets.{key}")
         if len(title) > 31 or _BAD_SHEET_CHARS & set(title):
-            raise FormError(f"form.yaml: sheets.{key}: title '{title}' is longer than 31 characters or has \\ / ? * [ ] :")
+            raise FormError(f"form.yaml: sheets.{key}: title '{title}' is longer than 31 characters "
+                            "or has one of \\ / ? * [ ] :")
         out[key] = SheetDef(key=key, title=title, title_en=entry.get("title_en", title),
                             hidden=bool(entry.get("hidden", False)))
     _unique([s.title for s in out.values()], "form.yaml: sheets")
@@ -418,7 +420,8 @@ def load_form(schemas_dir: Path) -> Form:
     b = _need(raw, "budget", "form.yaml")
     if b.get("rows_list") not in lists:
         raise FormError(f"form.yaml: budget: unknown rows_list '{b.get('rows_list')}'")
-    budget = Budget(code=_need(b, "code", "form.yaml: budget"), label=b["label"], label_en=b.get("label_en", b["label"]),
+    budget = Budget(code=_need(b, "code", "form.yaml: budget"), label=b["label"],
+                    label_en=b.get("label_en", b["label"]),
                     rows_list=b["rows_list"],
                     columns=tuple(_column(c, f"form.yaml: budget.columns[{i}]", lists)
                                   for i, c in enumerate(_need(b, "columns", "form.yaml: budget"))),
@@ -435,7 +438,8 @@ def load_form(schemas_dir: Path) -> Form:
 
     return Form(
         id=str(_need(head, "id", "form.yaml: form")), version=str(_need(head, "version", "form.yaml: form")),
-        title=head.get("title", ""), title_en=head.get("title_en", ""), sheets=_sheets(_need(raw, "sheets", "form.yaml")),
+        title=head.get("title", ""), title_en=head.get("title_en", ""),
+        sheets=_sheets(_need(raw, "sheets", "form.yaml")),
         groups=groups, indicators=indicators, activity_columns=columns, activity_checks=act_checks,
         activity_input_rows=int(acts.get("input_rows", 300)), activity_max_rows=int(acts.get("max_rows", 5000)),
         budget=budget, unit_info=unit_info, narrative=narrative, lists=lists, messages=messages,

@@ -39,7 +39,8 @@ def convert(source: Path, target_format: str, out_dir: Path, timeout: float = 18
             raise OfficeError(f"LibreOffice timed out converting {source.name}") from exc
     result = out_dir / f"{source.stem}.{ext}"
     if proc.returncode != 0 or not result.exists():
-        raise OfficeError(f"LibreOffice could not convert {source.name} to {ext}: {proc.stderr.strip() or proc.stdout.strip()}")
+        said = proc.stderr.strip() or proc.stdout.strip()
+        raise OfficeError(f"LibreOffice could not convert {source.name} to {ext}: {said}")
     return result
 
 

@@ -11,7 +11,8 @@ from .form import PERIOD_KINDS, FormError
 
 _PERIOD = re.compile(r"^(\d{4})-(H1|FY|AM)$")
 _DEFAULTS = {
-    "H1": {"label": "6 tháng đầu năm", "label_en": "first half-year", "start": "01/01", "end": "30/06", "deadline": "15/05"},
+    "H1": {"label": "6 tháng đầu năm", "label_en": "first half-year", "start": "01/01", "end": "30/06",
+           "deadline": "15/05"},
     "FY": {"label": "năm", "label_en": "year", "start": "01/01", "end": "31/12", "deadline": "15/11"},
     "AM": {"label": "Tháng hành động vì bình đẳng giới", "label_en": "Action Month", "start": "15/11",
            "end": "15/12", "deadline": "25/12"},

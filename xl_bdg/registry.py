@@ -145,5 +145,6 @@ def load_registry(path: Path) -> Registry:
     for unit in units.values():
         for link in unit.parents:
             if link.unit not in units:
-                raise FormError(f"{path.name}: unit {unit.code} names parent '{link.unit}', which is not in the registry")
+                raise FormError(f"{path.name}: unit {unit.code} names parent '{link.unit}', "
+                                "which is not in the registry")
     return Registry(units=units, root=roots[0])

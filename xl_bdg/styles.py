@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
-FONT_NAME = "Times New Roman"  # the font of Vietnamese administrative documents; LibreOffice maps it to Liberation Serif
+# The font of Vietnamese administrative documents; LibreOffice maps it to Liberation Serif.
+FONT_NAME = "Times New Roman"
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FONT = Font(name=FONT_NAME, size=11)

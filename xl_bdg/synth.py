@@ -19,13 +19,15 @@ from .registry import Unit
 
 _TITLES = {
     "Truyền thông": ["Tuyên truyền Luật Bình đẳng giới", "Nói chuyện chuyên đề về bình đẳng giới",
-                     "Phát thanh chuyên mục Gia đình và bình đẳng giới", "Cấp phát tờ rơi phòng, chống bạo lực gia đình"],
+                     "Phát thanh chuyên mục Gia đình và bình đẳng giới",
+                     "Cấp phát tờ rơi phòng, chống bạo lực gia đình"],
     "Tập huấn": ["Tập huấn kỹ năng lồng ghép giới", "Bồi dưỡng kiến thức giới cho cán bộ, công chức",
                  "Tập huấn phòng ngừa bạo lực trên cơ sở giới"],
     "Tháng hành động": ["Lễ phát động Tháng hành động vì bình đẳng giới", "Diễu hành hưởng ứng Tháng hành động",
                         "Hội thi tìm hiểu về bình đẳng giới"],
     "Lồng ghép giới": ["Rà soát lồng ghép giới trong dự thảo kế hoạch", "Hội thảo lồng ghép giới trong văn bản"],
-    "Ban VSTBPN": ["Họp Ban vì sự tiến bộ của phụ nữ nhân ngày 8/3", "Họp Ban vì sự tiến bộ của phụ nữ nhân ngày 20/10"],
+    "Ban VSTBPN": ["Họp Ban vì sự tiến bộ của phụ nữ nhân ngày 8/3",
+                   "Họp Ban vì sự tiến bộ của phụ nữ nhân ngày 20/10"],
     "Mô hình/dịch vụ": ["Duy trì mô hình Địa chỉ tin cậy", "Sinh hoạt câu lạc bộ Gia đình hạnh phúc"],
     "Thanh tra, kiểm tra": ["Kiểm tra việc thực hiện pháp luật về bình đẳng giới"],
     "Khen thưởng": ["Biểu dương tập thể, cá nhân điển hình về bình đẳng giới"],

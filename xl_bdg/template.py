@@ -277,7 +277,8 @@ def _unit_info(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, va
 def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form = project.form
     _banner(ws, "SỐ LIỆU CHỈ TIÊU BÌNH ĐẲNG GIỚI", stamp, 6)
-    ws.cell(row=3, column=1, value="Nhập số liệu vào ô màu vàng; ô màu xám không áp dụng cho đơn vị.").font = st.FONT_NOTE
+    note = "Nhập số liệu vào ô màu vàng; ô màu xám không áp dụng cho đơn vị."
+    ws.cell(row=3, column=1, value=note).font = st.FONT_NOTE
     heads = {IND_COL_NO: "STT", IND_COL_KEY: "Mã", IND_COL_LABEL: "Chỉ tiêu", IND_COL_UNIT: "Đơn vị tính",
              IND_COL_VALUE: "Số liệu", IND_COL_NOTE: "Ghi chú"}
     for col, text in heads.items():
@@ -396,7 +397,8 @@ def _budget(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals:
 def _narrative(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form = project.form
     _banner(ws, "THUYẾT MINH KẾT QUẢ THỰC HIỆN", stamp, 3)
-    ws.cell(row=3, column=1, value="Mục có dấu (*) là bắt buộc. Viết ngắn gọn, có số liệu minh họa.").font = st.FONT_NOTE
+    note = "Mục có dấu (*) là bắt buộc. Viết ngắn gọn, có số liệu minh họa."
+    ws.cell(row=3, column=1, value=note).font = st.FONT_NOTE
     for col, text in ((NARR_COL_NO, "STT"), (NARR_COL_LABEL, "Nội dung"), (NARR_COL_VALUE, "Thuyết minh")):
         _label(ws, NARR_HEADER_ROW, col, text, font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
     for i, col in enumerate(form.narrative, start=1):

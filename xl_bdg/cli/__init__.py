@@ -5,10 +5,9 @@ Each command group lives in its own module and registers itself on `app`; this m
 
 from __future__ import annotations
 
-from .common import app
-
 # Importing a command module registers its commands on `app`.
-from . import template_cmd  # noqa: E402,F401  (registration by import)
+from . import docs_cmd, template_cmd  # noqa: F401  (registration by import)
+from .common import app
 
 for _name in ("validate_cmd", "ledger_cmd", "report_cmd", "addin_cmd"):
     try:

@@ -15,8 +15,10 @@ from .common import PeriodOpt, SchemasOpt, app, console, fail, open_project, par
 @app.command("template")
 def template_command(
     period: PeriodOpt,
-    unit: Annotated[list[str] | None, typer.Option("--unit", "-u", help="Mã đơn vị (lặp lại được); mặc định: tất cả.")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi biểu mẫu.", file_okay=False)] = Path("workbooks"),
+    unit: Annotated[list[str] | None,
+                    typer.Option("--unit", "-u", help="Mã đơn vị (lặp lại được); mặc định: tất cả.")] = None,
+    out: Annotated[Path,
+                   typer.Option("--out", "-o", help="Thư mục ghi biểu mẫu.", file_okay=False)] = Path("workbooks"),
     schemas: SchemasOpt = None,
 ) -> None:
     """Tạo biểu mẫu Excel cho từng đơn vị và kỳ báo cáo / write one workbook per unit.
