@@ -56,3 +56,53 @@ def test_resave_keeps_validations_protection_and_text(project, generated) -> Non
     meta = {r[0].value: r[1].value for r in after["_meta"].iter_rows(max_col=2)}
     assert meta["unit_name"] == "Phường Tân Lập" and meta["fingerprint"] == lay.fingerprint()
     assert after["_meta"].sheet_state in ("hidden", "veryHidden")
+
+
+def _system_python_with_uno() -> str | None:
+    """Debian's python3 carries LibreOffice's `uno` bridge (package python3-uno); the venv does not."""
+    import os
+
+    exe = "/usr/bin/python3"
+    if not os.path.exists(exe):
+        return None
+    ok = subprocess.run([exe, "-c", "import uno"], capture_output=True, check=False).returncode == 0
+    return exe if ok else None
+
+
+def _probe(path, sheet: str, cells: list[str]) -> dict:
+    import json
+    from pathlib import Path
+
+    exe = _system_python_with_uno()
+    if exe is None:
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("python3-uno is not installed: .ci/run must install it")
+        pytest.skip("python3-uno not installed")
+    script = Path(__file__).with_name("uno_probe.py")
+    done = subprocess.run([exe, str(script), str(path), sheet, *cells], capture_output=True, text=True, timeout=240,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_libreoffice_enforces_validations_and_locks(project, make_workbook) -> None:
+    """LibreOffice itself reads our rules: its detective flags values that break them, and input cells are open."""
+    lay = layout_for(project.form)
+    first = lay.activity_first_row
+    cells = [lay.activity_cell(first, c) for c in ("category", "start", "part_t", "title")]
+    clean = make_workbook("PH-TANLAP", "2026-FY", name="clean.xlsx")
+    seen = _probe(clean, "Hoạt động", [*cells, "B2"])
+    assert seen["sheet_protected"] and not seen["invalid_found"]
+    by_cell = seen["cells"]
+    assert [by_cell[c]["validation_type"] for c in cells] == ["LIST", "DATE", "WHOLE", "ANY"]
+    assert all(by_cell[c]["show_error"] and by_cell[c]["alert_style"] == "STOP" for c in cells[:3])
+    assert not any(by_cell[c]["locked"] for c in cells) and by_cell["B2"]["locked"]
+
+    def break_rules(data: dict) -> None:
+        data["activities"][0]["category"] = "Phát biểu tùy hứng"  # not in the dropdown
+        data["activities"][1]["part_t"] = -5                      # a negative count
+        data["activities"][2]["start"] = data["activities"][2]["start"].replace(year=2019)
+
+    broken = make_workbook("PH-TANLAP", "2026-FY", edit=break_rules, name="broken.xlsx")
+    assert _probe(broken, "Hoạt động", [cells[0]])["invalid_found"]
