@@ -39,7 +39,7 @@ def main() -> None:
                 try:
                     ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
                     break
-                except Exception:  # noqa: BLE001  LibreOffice is still starting
+                except Exception:  # LibreOffice is still starting: retry
                     time.sleep(0.5)
             if ctx is None:
                 raise SystemExit("could not connect to LibreOffice")

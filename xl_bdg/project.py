@@ -13,10 +13,11 @@ import yaml
 from .form import Form, FormError, load_form
 from .periods import Period, action_month_window, parse_period
 from .registry import Registry, load_registry
+from .resources import data_dir
 from .text import nfc
 
 #: The schemas shipped with the project (the sample province); XL_BDG_SCHEMAS or --schemas point elsewhere.
-DEFAULT_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+DEFAULT_SCHEMAS = data_dir("schemas")
 
 
 @dataclass(frozen=True)
