@@ -23,6 +23,9 @@ UNIT_INFO_FIRST_ROW = 4
 UNIT_INFO_LABEL_COL, UNIT_INFO_VALUE_COL = 1, 2
 BUDGET_COL_NO, BUDGET_COL_LABEL = 1, 2
 NARR_COL_NO, NARR_COL_LABEL, NARR_COL_VALUE = 1, 2, 3
+#: Sheets that xl-bdg's own check adds to a user's workbook (marks.py): not the user's doing, so never "extra".
+MARK_RECORD_SHEET = "_danhdau"
+MARK_FINDINGS_SHEETS = {"vi": "Kết quả kiểm tra", "en": "Check results"}
 META_KEYS = ("form_id", "form_version", "unit_code", "unit_name", "period", "fingerprint", "generated_at",
              "generator")
 

@@ -1,0 +1,102 @@
+"""How long the reader takes per filled workbook (~60 activity rows), in one process and in a pool.
+
+    .venv/bin/python benchmarks/bench_read.py [--files 200] [--rows 60] [--workers 2] [--keep DIR]
+
+Issue 3 asks for 1,000 workbooks validated in < 20 s on 2 cores, so the read must stay near 20–30 ms a file.
+Workbooks are written by the project's own template writer and filler (one per unit, copied to reach --files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from xl_bdg.fill import fill_workbook
+from xl_bdg.project import load_project
+from xl_bdg.reader import read_submission
+from xl_bdg.synth import synthesize
+from xl_bdg.template import units_for, write_template
+
+
+def make_corpus(out: Path, files: int, rows: int, period: str = "2026-FY") -> list[Path]:
+    """Write one filled workbook per unit (activities repeated up to `rows`), then copies up to `files`."""
+    project = load_project()
+    per = project.period(period)
+    tpl_dir = out / "_templates"
+    made: list[Path] = []
+    for unit in units_for(project, per):
+        data = synthesize(project, unit, per)
+        acts = data["activities"]
+        data["activities"] = [dict(acts[i % len(acts)], title=f"{acts[i % len(acts)]['title']} #{i}")
+                              for i in range(rows)]
+        template = write_template(project, unit, per, tpl_dir)
+        made.append(fill_workbook(project.form, template, data, out / template.name))
+        if len(made) >= files:
+            break
+    paths = list(made)
+    i = 0
+    while len(paths) < files:
+        src = made[i % len(made)]
+        dst = out / f"{src.stem}_{i:04d}.xlsx"
+        shutil.copyfile(src, dst)
+        paths.append(dst)
+        i += 1
+    return paths
+
+
+def _read(path: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of one read; CPU time stays meaningful when other work shares the machine."""
+    project = load_project()
+    t, c = time.perf_counter(), time.process_time()
+    sub, findings = read_submission(path, project)
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+    if sub is None or any(f.severity == "error" for f in findings):
+        raise SystemExit(f"{path.name}: unexpected findings {[f.code for f in findings]}")
+    return elapsed, cpu
+
+
+def main() -> None:
+    """Build the corpus, then time the reads."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=200)
+    ap.add_argument("--rows", type=int, default=60)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--keep", type=Path, default=None, help="write the corpus here and keep it")
+    args = ap.parse_args()
+    tmp = None if args.keep else tempfile.TemporaryDirectory(prefix="xlbdg-bench-read-")
+    out = args.keep or Path(tmp.name)  # type: ignore[union-attr]
+    out.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    paths = make_corpus(out, args.files, args.rows)
+    print(f"corpus: {len(paths)} workbooks, {args.rows} activity rows each, written in {time.perf_counter() - t:.1f} s")
+
+    _read(paths[0])  # warm up imports and the cached project
+    pairs = [_read(p) for p in paths]
+    times, cpus = [w for w, _ in pairs], [c for _, c in pairs]
+    print(f"one process: median {statistics.median(times) * 1000:.1f} ms/file, mean {statistics.mean(times) * 1000:.1f}"
+          f" ms/file, p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.1f} ms; CPU median"
+          f" {statistics.median(cpus) * 1000:.1f} ms/file")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average now: {load} (other work on the machine skews wall time)")
+
+    t = time.perf_counter()
+    with ProcessPoolExecutor(args.workers) as pool:
+        list(pool.map(_read, paths, chunksize=16))
+    wall = time.perf_counter() - t
+    print(f"{args.workers} processes: {wall:.2f} s wall for {len(paths)} files = {wall / len(paths) * 1000:.1f} ms/file"
+          f" (1,000 files ≈ {wall / len(paths) * 1000:.1f} s, pool start-up included)")
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""`xl-bdg addin build|install`: the Excel add-in with the three buttons (Kiểm tra, Xóa đánh dấu, Chuẩn bị gửi)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..addin import ADDIN_NAME, AddinError, addin_dir, build_addin, install_addin
+from .common import app, console, fail
+
+addin_app = typer.Typer(help="Add-in Excel (thẻ BĐG) / the Excel add-in (BĐG tab).", no_args_is_help=True)
+app.add_typer(addin_app, name="addin")
+
+
+@addin_app.command("build")
+def build_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi add-in.", file_okay=False)] = Path("workbooks"),
+) -> None:
+    """Tạo add-in xl-bdg.xlam / build the add-in file.
+
+    Ví dụ / example: [bold]xl-bdg addin build --out workbooks/[/]
+    """
+    try:
+        path = build_addin(out)
+    except AddinError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"Đã tạo add-in [bold]{path}[/]")
+
+
+@addin_app.command("install")
+def install_command(
+    source: Annotated[Path | None, typer.Option("--from", help=f"Tệp {ADDIN_NAME} đã tạo (mặc định: tạo mới).",
+                                                exists=True, dir_okay=False)] = None,
+) -> None:
+    """Cài add-in vào thư mục khởi động của Excel (Windows, macOS) / install it where Excel loads it.
+
+    Ví dụ / example: [bold]xl-bdg addin install[/]
+    """
+    try:
+        addin_dir()  # says so at once on a system without Excel, before building anything
+        with tempfile.TemporaryDirectory(prefix="xlbdg-addin-") as tmp:
+            path = install_addin(source or build_addin(Path(tmp)))
+    except AddinError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"Đã cài add-in vào [bold]{path}[/]. Khởi động lại Excel để thấy thẻ BĐG.")
