@@ -24,7 +24,6 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check xl_bdg tests benchmarks
-	$(BIN)/ruff format --check xl_bdg tests benchmarks
 
 bench: setup
 	$(BIN)/pip install -q -e ".[dev,bench]"

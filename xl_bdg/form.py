@@ -59,6 +59,7 @@ class Field:
     label_en: str
     type: str
     agg: str | None = None
+    typical: tuple[float, float] | None = None  # a plausible range, for synthetic data (not a validation rule)
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,8 +278,12 @@ def _field(raw: dict[str, Any], where: str, overrides: dict[str, Any]) -> Field:
     if agg is not None and agg not in AGG_RULES:
         raise FormError(f"{where}: unknown aggregation '{agg}'")
     over = overrides.get(fid, {})
+    typical = over.get("typical", raw.get("typical"))
+    if typical is not None and (len(typical) != 2 or not all(isinstance(x, (int, float)) for x in typical)):
+        raise FormError(f"{where}: typical must be [low, high]")
     return Field(id=fid, label=over.get("label", _need(raw, "label", where)),
-                 label_en=over.get("label_en", raw.get("label_en", raw["label"])), type=ftype, agg=agg)
+                 label_en=over.get("label_en", raw.get("label_en", raw["label"])), type=ftype, agg=agg,
+                 typical=tuple(typical) if typical else None)
 
 
 def _indicator(raw: dict[str, Any], i: int, fieldsets: dict[str, Any], groups: set[str],

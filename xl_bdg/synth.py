@@ -80,10 +80,12 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float) 
             out[f.id] = "Có" if r.random() < 0.85 else "Không"
         elif f.type == "text":
             out[f.id] = f"Số {r.randint(10, 250)}/KH-{unit.code} ngày {r.randint(1, 28):02d}/10/{period.year}"
+        elif f.typical is not None:
+            out[f.id] = round(r.uniform(*f.typical), 1)
         elif f.type == "percent":
             out[f.id] = round(r.uniform(20, 65), 1)
         elif f.type == "number":
-            out[f.id] = round(r.uniform(1.2, 60), 1) if ind.agg == "pick" else round(r.uniform(500, 9000) * flow, 1)
+            out[f.id] = round(r.uniform(500, 9000) * flow, 1)
         elif f.type == "money":
             out[f.id] = r.randint(0, 40) * 500_000
         else:
