@@ -46,9 +46,10 @@ from .report_context import (  # noqa: F401
     parse_num,
     undocumented_fields,
 )
+from .resources import data_dir
 
 #: The templates shipped with the project; `templates_dir=` points elsewhere.
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report_templates"
+TEMPLATES_DIR = data_dir("report_templates")
 #: Charts drawn narrower than the text in Word (mm): a few bars need no full width.
 NARROW_CHARTS = {"status": 105.0, "budget": 140.0}
 
