@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .fill import fill_workbook
+from .fill import fill_into
 from .periods import Period
 from .project import Project, load_project
 from .registry import Unit
 from .synth import synthesize
-from .template import units_for, workbook_name, write_template
+from .template import build_workbook, save_workbook, units_for, workbook_name
 
 #: What can go wrong in a demo submission (each is applied through the form definition, never by field name).
 MISTAKES = ("break_check", "date_outside", "text_date", "drop_narrative")
@@ -119,14 +119,18 @@ def _write_unit(schemas: str, unit_code: str, period_code: str, out_dir: str, mi
     unit = project.registry.get(unit_code)
     period = project.period(period_code)
     assert unit is not None
-    template = write_template(project, unit, period, Path(out_dir) / "templates" / period_code)
+    # Filling the workbook still in memory saves a reload per file: writing workbooks is most of the demo's time.
+    wb = build_workbook(project, unit, period)
+    save_workbook(wb, Path(out_dir) / "templates" / period_code / workbook_name(period_code, unit_code))
     written = []
     for i, name in enumerate(names):
         data = synthesize(project, unit, period)
         if i == 0 and mistakes:
             apply_mistakes(project, unit, period, data, mistakes)
+        if i > 0:
+            wb = build_workbook(project, unit, period)  # a later version starts from a clean form
         target = Path(out_dir) / "inbox" / period_code / name
-        written.append(str(fill_workbook(project.form, template, data, target)))
+        written.append(str(save_workbook(fill_into(project.form, wb, data), target)))
     return written
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 
 from .fileio import atomic_path
@@ -29,8 +29,15 @@ def _put(cell: Cell, value: Any) -> None:
 
 def fill_workbook(form: Form, template: Path, data: dict[str, Any], out: Path) -> Path:
     """Copy `template` to `out` with `data` written in; the template itself is not changed."""
+    wb = fill_into(form, load_workbook(template), data)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
+    return out
+
+
+def fill_into(form: Form, wb: Workbook, data: dict[str, Any]) -> Workbook:
+    """Write `data` into an open unit workbook (e.g. fresh from `template.build_workbook`) and return it."""
     lay = layout_for(form)
-    wb = load_workbook(template)
     s = lay.sheet
     ws = wb[s["unit_info"]]
     for fid, value in (data.get("unit_info") or {}).items():
@@ -51,6 +58,4 @@ def fill_workbook(form: Form, template: Path, data: dict[str, Any], out: Path) -
     ws = wb[s["narrative"]]
     for fid, value in (data.get("narrative") or {}).items():
         _put(ws[lay.narrative_cell(fid)], value)
-    with atomic_path(out) as tmp:
-        wb.save(tmp)
-    return out
+    return wb

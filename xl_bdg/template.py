@@ -472,7 +472,12 @@ def build_workbook(project: Project, unit: Unit, period: Period) -> Workbook:
 def write_template(project: Project, unit: Unit, period: Period, out_dir: Path) -> Path:
     """Write the unit workbook into `out_dir` (atomically) and return its path."""
     target = out_dir / workbook_name(period.code, unit.code)
-    wb = build_workbook(project, unit, period)
+    save_workbook(build_workbook(project, unit, period), target)
+    return target
+
+
+def save_workbook(wb: Workbook, target: Path) -> Path:
+    """Save `wb` to `target` through a temporary name and a rename."""
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return target
