@@ -1,0 +1,169 @@
+"""How long `validate_paths` takes on a folder of filled workbooks (~60 activity rows each), and `frictionless
+validate` on the same folder as a peer.
+
+    .venv/bin/python benchmarks/bench_validate.py [--files 1000] [--rows 60] [--workers 2] [--no-frictionless]
+
+Issue 3 asks for 1,000 workbooks in under 20 s on this 2-core machine. The corpus lives in benchmarks/.data/validate
+(git-ignored) and is reused when it already holds the asked number of files (`--regen` rebuilds it). Every reporting
+unit of 2026-FY gets three variants written by the project's own template writer and filler (clean; two rule errors;
+a duplicate activity), then copies under new names fill the folder up to --files.
+
+frictionless (the `bench` extra: pip install -e '.[bench]') checks one sheet per file, the activity table, with
+inferred types; it knows nothing of the form, so it does less than xl-bdg does: the ratio flatters it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from xl_bdg.batch import run as run_rules  # noqa: E402
+from xl_bdg.batch import stack  # noqa: E402
+from xl_bdg.fill import fill_workbook  # noqa: E402
+from xl_bdg.project import load_project  # noqa: E402
+from xl_bdg.synth import synthesize  # noqa: E402
+from xl_bdg.template import units_for, write_template  # noqa: E402
+from xl_bdg.validation import check_metadata, validate_paths  # noqa: E402
+
+DATA = ROOT / "benchmarks" / ".data" / "validate"
+PERIOD = "2026-FY"
+
+
+def _variants(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The clean data, a copy with two rule errors, and a copy with a duplicated activity (a warning)."""
+    import copy
+
+    broken = copy.deepcopy(data)
+    keys = [k for k in broken["indicators"] if k.endswith(".F") and k[:-1] + "T" in broken["indicators"]]
+    if keys:
+        broken["indicators"][keys[0]] = broken["indicators"][keys[0][:-1] + "T"] + 1
+    broken["activities"][1]["end"] = dt.date(2027, 1, 5)
+    dup = copy.deepcopy(data)
+    dup["activities"].append(dict(dup["activities"][2]))
+    return {"clean": data, "errors": broken, "warning": dup}
+
+
+def make_corpus(out: Path, files: int, rows: int) -> list[Path]:
+    """Write the corpus (or reuse it when it already has `files` workbooks)."""
+    existing = sorted(out.glob("*.xlsx"))
+    if len(existing) == files:
+        return existing
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    project = load_project()
+    per = project.period(PERIOD)
+    made: list[Path] = []
+    for unit in units_for(project, per):
+        data = synthesize(project, unit, per)
+        acts = data["activities"]
+        data["activities"] = [dict(acts[i % len(acts)], title=f"{acts[i % len(acts)]['title']} #{i}")
+                              for i in range(rows)]
+        template = write_template(project, unit, per, out / "_templates")
+        for name, variant in _variants(data).items():
+            if len(made) < files:
+                made.append(fill_workbook(project.form, template, variant, out / f"{template.stem}_{name}.xlsx"))
+    shutil.rmtree(out / "_templates")
+    paths = list(made)
+    i = 0
+    while len(paths) < files:
+        src = made[i % len(made)]
+        dst = out / f"{src.stem}_{i:04d}.xlsx"
+        shutil.copyfile(src, dst)
+        paths.append(dst)
+        i += 1
+    return sorted(paths)
+
+
+def bench_xlbdg(folder: Path, workers: int) -> dict[str, Any]:
+    """Time validate_paths on the folder (pool start-up included), then the rule pass alone on the same data."""
+    project = load_project()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t, c = time.perf_counter(), time.process_time()
+    report, subs = validate_paths([folder], project, PERIOD, workers=workers)
+    wall, cpu_main = time.perf_counter() - t, time.process_time() - c
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_workers = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    # The rule pass alone (stack + one pandera pass per sheet), on the submissions just read.
+    contexts = [check_metadata(s, project, PERIOD, None)[1] for s in subs.values()]
+    t = time.perf_counter()
+    batch = stack(project, list(subs.values()), contexts)
+    stacked = time.perf_counter() - t
+    run_rules(batch)
+    rules = time.perf_counter() - t
+    codes = Counter(f.code for fr in report.files for f in fr.findings)
+    # On a busy machine wall time lies; CPU seconds / cores is what an idle machine would take at best.
+    return {"files": len(report.files), "wall_s": round(wall, 2), "cpu_main_s": round(cpu_main, 2),
+            "cpu_workers_s": round(cpu_workers, 2), "idle_estimate_s": round(max(cpu_main, (cpu_main + cpu_workers)
+                                                                                 / max(workers, 1)), 2),
+            "stack_s": round(stacked, 2), "rules_s": round(rules, 2),
+            "activity_rows": len(batch.frames["activities"]), "files_with_errors": sum(not f.ok for f in report.files),
+            "findings": dict(codes.most_common())}
+
+
+def bench_frictionless(folder: Path) -> dict[str, Any] | None:
+    """Time `frictionless validate` on the same files (activity sheet, header row 4), as a command, like a user."""
+    exe = Path(sys.executable).parent / "frictionless"
+    if not exe.exists():
+        print("frictionless is not installed (pip install -e '.[bench]'): peer skipped")
+        return None
+    # Relative names from inside the folder: frictionless refuses absolute paths in a multi-file run ("not safe").
+    files = [p.name for p in sorted(folder.glob("*.xlsx"))]
+    sheet = load_project().form.sheet_title("activities")
+    cmd = [str(exe), "validate", "--sheet", sheet, "--header-rows", "4", "--skip-errors", "blank-row", "--json",
+           *files]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=folder)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    try:
+        result = json.loads(proc.stdout)
+        tasks = len(result.get("tasks", []))
+    except json.JSONDecodeError:
+        tasks = None
+    return {"files": len(files), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "exit": proc.returncode,
+            "tasks_validated": tasks}
+
+
+def main() -> None:
+    """Build or reuse the corpus, time both tools, print the figures and the ratio."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--rows", type=int, default=60)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--regen", action="store_true", help="rebuild the corpus")
+    ap.add_argument("--no-frictionless", action="store_true")
+    args = ap.parse_args()
+    folder = DATA / f"{args.files}x{args.rows}"
+    if args.regen:
+        shutil.rmtree(folder, ignore_errors=True)
+    t = time.perf_counter()
+    paths = make_corpus(folder, args.files, args.rows)
+    print(f"corpus: {len(paths)} workbooks in {folder} ({time.perf_counter() - t:.1f} s to build or find)")
+    print(f"machine: {os.cpu_count()} CPUs, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    ours = bench_xlbdg(folder, args.workers)
+    print(f"xl-bdg validate_paths: {json.dumps(ours, ensure_ascii=False)}")
+    if not args.no_frictionless:
+        peer = bench_frictionless(folder)
+        if peer:
+            print(f"frictionless validate: {json.dumps(peer)}")
+            print(f"ratio frictionless / xl-bdg: wall {peer['wall_s'] / ours['wall_s']:.1f}×, CPU "
+                  f"{peer['cpu_s'] / (ours['cpu_main_s'] + ours['cpu_workers_s']):.1f}×")
+
+
+if __name__ == "__main__":
+    main()
