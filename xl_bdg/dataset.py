@@ -55,6 +55,7 @@ class UnitStatus:
     warnings: int = 0
     on_time: bool | None = None
     versions: int = 0
+    used_sha256: str | None = None   # the version aggregation uses: the latest one without errors (may be older)
 
 
 @dataclass
@@ -82,6 +83,8 @@ class Dataset:
     narratives: dict[str, dict[str, str]] = field(default_factory=dict)      # unit → narrative id → text
     statuses: list[UnitStatus] = field(default_factory=list)
     warnings: list[Any] = field(default_factory=list)                        # cross-submission findings
+    unit_sources: dict[tuple[str, str], Source] = field(default_factory=dict)  # (unit, indicator key) → its cell
+    budget_sources: dict[tuple[str, str, str], Source] = field(default_factory=dict)  # (unit, source, column)
 
     def figure(self, indicator: str, field_id: str | None = None, scope: str | None = None) -> Figure | None:
         """The figure of an indicator (field) in a scope (default: the province)."""

@@ -22,10 +22,11 @@ class _SafeDict(dict):
         return "{" + key + "}"
 
 
-def show_value(value: Any) -> str:
-    """A value as a person would write it: dates as dd/mm/yyyy, whole floats without .0, thousands with dots."""
+def show_value(value: Any, lang: str = "vi") -> str:
+    """A value as a person would write it: dates as dd/mm/yyyy, whole floats without .0, thousands grouped with
+    dots in Vietnamese and commas in English."""
     if value is None:
-        return "(trống)"
+        return "(trống)" if lang == "vi" else "(empty)"
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
@@ -35,7 +36,7 @@ def show_value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
+        return f"{value:,}".replace(",", ".") if lang == "vi" else f"{value:,}"
     return str(value)
 
 
@@ -63,8 +64,12 @@ class Finding:
         msg = messages.get(self.code)
         if msg is None:
             return self.code, self.code
-        values = _SafeDict({k: show_value(v) if not isinstance(v, str) else v for k, v in self.params.items()})
-        values.setdefault("value", show_value(self.value) if not isinstance(self.value, str) else self.value)
+        params = dict(self.params)
+        if lang != "vi":
+            # A check passes labels in both languages (label, label_en): English messages take the English ones.
+            params.update({k[: -len("_en")]: v for k, v in self.params.items() if k.endswith("_en")})
+        values = _SafeDict({k: v if isinstance(v, str) else show_value(v, lang) for k, v in params.items()})
+        values.setdefault("value", self.value if isinstance(self.value, str) else show_value(self.value, lang))
         return msg.title[lang], msg.message[lang].format_map(values)
 
     def to_dict(self, messages: dict[str, Message], lang: str = "vi") -> dict[str, Any]:

@@ -16,6 +16,9 @@ from .text import nfc
 
 FIELD_TYPES = {"count", "money", "number", "percent", "yesno", "text", "date", "list"}
 NUMERIC_TYPES = {"count", "money", "number", "percent"}
+#: Largest plausible value by field type: above it a figure is a typo, whatever the unit (a billion people, a
+#: trillion đồng). The template's in-cell validation and the validator's range check both use it.
+MAX_BY_TYPE = {"count": 1_000_000_000, "money": 1_000_000_000_000, "number": 1_000_000_000_000}
 AGG_RULES = {"sum", "ratio", "share", "pick", "stock"}
 PERIOD_KINDS = ("H1", "FY", "AM")
 UNIT_KINDS = {"province", "department", "mass_org", "district", "commune"}

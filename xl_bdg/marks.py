@@ -286,7 +286,7 @@ def findings_table(report: FileReport, messages: Mapping[str, Message], lang: st
         if ref is not None and f.sheet and (linkable is None or (f.sheet, ref) in linkable):
             links[(len(rows), 2)] = (f.sheet, ref)
         rows.append([n, t.get(f.severity, f.severity), f.where or t["file"], title, text,
-                     "" if f.value is None else show_value(f.value)])
+                     "" if f.value is None else show_value(f.value, lang)])
     return FindingsTable(t["sheet"], rows, links, bold_rows=(0, 4), wrap_from=4)
 
 

@@ -151,7 +151,7 @@ def page_context(report: Report, project: Project, lang: str = "vi", now: dt.dat
             title, text = f.render(messages, lang)
             rows.append(FindingRow(severity=f.severity, severity_label=w.get(f.severity, f.severity),
                                    where=f.where or w["whole_file"], code=f.code, title=title, message=text,
-                                   value="" if f.value is None else show_value(f.value)))
+                                   value="" if f.value is None else show_value(f.value, lang)))
         v = verdict(fr)
         files.append(FileSection(file=fr.file, unit_code=fr.unit_code or "", unit_name=unit.name if unit else "",
                                  period=fr.period or "", sha256=fr.sha256 or "", verdict=v, verdict_label=w[v],

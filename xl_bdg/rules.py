@@ -22,12 +22,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .form import Check, Column, Form, Indicator
+from .form import MAX_BY_TYPE, Check, Column, Form, Indicator
 from .layout import layout_for
 
 # Sane upper bounds: a count above a billion (the template's own data validation bound) or money above a thousand
 # billion đồng is a typing slip (an extra digit, a pasted phone number), whatever the unit.
-MAX_BY_TYPE = {"count": 1_000_000_000, "money": 1_000_000_000_000, "number": 1_000_000_000_000}
 NUMERIC = ("count", "money", "number", "percent")
 REQUIRED = "not_nullable"  # the name pandera gives the failure of `nullable=False`
 ROW_SPAN = 10_000_000  # frame index = file number × ROW_SPAN + Excel row (more rows than Excel has)

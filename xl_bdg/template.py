@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import __version__
 from . import styles as st
 from .fileio import atomic_path
-from .form import Column, Form
+from .form import MAX_BY_TYPE, Column, Form
 from .layout import (
     ACT_HEADER_ROW,
     BUDGET_COL_LABEL,
@@ -48,8 +48,6 @@ from .layout import (
 from .periods import Period
 from .project import Project
 from .registry import Unit
-
-_MAX_COUNT = 1_000_000_000  # a count above a billion is a typo, whatever the unit
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,7 @@ class _Validations:
             return self.by_key[key]
         if ftype == "count":
             if "count" not in self.by_key:
-                self._new("count", type="whole", operator="between", formula1="0", formula2=str(_MAX_COUNT),
+                self._new("count", type="whole", operator="between", formula1="0", formula2=str(MAX_BY_TYPE["count"]),
                           errorTitle="Số không hợp lệ", error="Nhập số nguyên không âm (0, 1, 2, …).",
                           promptTitle="Số nguyên", prompt="Nhập số nguyên ≥ 0.")
             return self.by_key["count"]
