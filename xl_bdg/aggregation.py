@@ -30,14 +30,14 @@ from .project import Project
 from .registry import Registry
 from .submission import Submission
 
-#: form.py defaults `scale` to 1; a ratio is reported per 100 (a percentage, as the national targets are stated)
-#: unless the form gives another base (HEA_01: boys per 100 girls; a rate per 100,000 would say 100000).
+#: A ratio without `scale` in the form is a percentage, as the national targets are stated; a form `scale` gives
+#: another base (HEA_01: boys per 100 girls; a rate per 100,000 would say 100000).
 PERCENT = 100.0
 
 
 def ratio_scale(ind: Indicator) -> float:
     """The factor a ratio indicator's Σnumerator/Σdenominator is multiplied by."""
-    return ind.scale if ind.scale != 1.0 else PERCENT
+    return ind.scale if ind.scale is not None else PERCENT
 
 
 def is_number(value: Any) -> bool:

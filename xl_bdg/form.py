@@ -82,7 +82,7 @@ class Indicator:
     checks: tuple[Check, ...] = ()
     numerator: str | None = None
     denominator: str | None = None
-    scale: float = 1.0
+    scale: float | None = None  # ratio multiplier: None = a percentage (×100); 100 = "per 100" (sex ratio at birth)
     pick_from: str | None = None
     cumulative: bool = True
 
@@ -334,7 +334,7 @@ def _indicator(raw: dict[str, Any], i: int, fieldsets: dict[str, Any], groups: s
         code=code, group=group, label=_need(raw, "label", where), label_en=raw.get("label_en", raw["label"]),
         unit=raw.get("unit", ""), unit_en=raw.get("unit_en", raw.get("unit", "")), fields=fields, agg=agg,
         applies_to=applies, periods=periods, checks=checks, numerator=numerator, denominator=denominator,
-        scale=float(raw.get("scale", 1)), pick_from=raw.get("pick_from"),
+        scale=float(raw["scale"]) if raw.get("scale") is not None else None, pick_from=raw.get("pick_from"),
         cumulative=bool(raw.get("cumulative", agg == "sum")),
     )
 

@@ -112,7 +112,7 @@ def _rows(dataset: Dataset, ind: Indicator, labels: dict[str, Any], en: bool = F
     if ind.agg != "ratio" and len(agg_fields) == 1:
         return [line(agg_fields[0].id, label, field_unit(agg_fields[0].id) if ind.agg == "share" else unit, 0)]
     if ind.agg == "ratio":
-        head = line(None, label, labels["rate_unit"] if ind.scale == 1 else f"/{fmt_num(ind.scale)}", 0)
+        head = line(None, label, labels["rate_unit"] if ind.scale is None else f"/{fmt_num(ind.scale)}", 0)
     else:
         head = line(None, label, unit, 0, heading=True)
     return [head] + [line(f.id, f.label_en if en else f.label, field_unit(f.id), 1) for f in agg_fields]

@@ -65,7 +65,7 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float) 
     out: dict[str, Any] = {}
     ids = [f.id for f in ind.fields]
     if ind.agg == "ratio" and ind.numerator and ind.denominator:
-        if ind.scale != 1:  # a sex ratio at birth: boys slightly more than girls
+        if ind.scale is not None:  # a "per N" ratio (sex ratio at birth): boys slightly more than girls
             girls = r.randint(80, 400) * k
             out[ind.denominator] = round(girls * flow)
             out[ind.numerator] = round(girls * r.uniform(1.02, 1.16) * flow)
