@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import sqlite3
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .dataset import Activity
-from .fileio import atomic_path
+from .fileio import atomic_path, sha256_file
 from .findings import FileReport, Finding
 from .form import Form
 from .submission import ActivityRow, CellValue, Submission
@@ -411,7 +410,7 @@ class Ledger:
             path = self.archived(rec)
             if not path.exists():
                 problems.append(f"{rec.original_name} ({rec.sha256[:12]}): archived copy missing at {path}")
-            elif deep and _sha256_path(path) != rec.sha256:
+            elif deep and sha256_file(path) != rec.sha256:
                 problems.append(f"{rec.original_name} ({rec.sha256[:12]}): archived copy does not match its hash")
         for table in ("findings", "cells", "activities"):
             n = self.conn.execute(f"SELECT COUNT(*) FROM {table} "
@@ -486,7 +485,7 @@ def archive_copy(archive_dir: Path, data: bytes, sha256: str, name: str) -> str:
     once for a whole batch before its commit."""
     rel = archive_name(sha256, name)
     target = archive_dir / rel
-    if target.exists() and target.stat().st_size == len(data) and _sha256_path(target) == sha256:
+    if target.exists() and target.stat().st_size == len(data) and sha256_file(target) == sha256:
         return rel
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
@@ -502,14 +501,6 @@ def flush_to_disk(paths: list[Path]) -> None:
     for path in paths:  # Windows has no sync(): flush each file
         with path.open("rb+") as fh:
             os.fsync(fh.fileno())
-
-
-def _sha256_path(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def open_ledger(path: Path | None = None) -> Ledger:

@@ -29,6 +29,8 @@ SchemasOpt = Annotated[
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Ngôn ngữ thông báo: vi hoặc en.")]
 PeriodOpt = Annotated[str, typer.Option("--period", "-p", help="Kỳ báo cáo, ví dụ 2026-FY, 2026-H1, 2026-AM.")]
+LedgerOpt = Annotated[Path, typer.Option("--ledger", envvar="XL_BDG_LEDGER", dir_okay=False,
+                                         help="Tệp sổ tiếp nhận SQLite (mặc định ledger.sqlite hoặc $XL_BDG_LEDGER).")]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

@@ -22,6 +22,7 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     LangOpt,
+    LedgerOpt,
     PeriodOpt,
     SchemasOpt,
     app,
@@ -32,8 +33,6 @@ from .common import (
     parse_period_or_exit,
 )
 
-LedgerOpt = Annotated[Path, typer.Option("--ledger", envvar="XL_BDG_LEDGER", dir_okay=False,
-                                         help="Tệp sổ tiếp nhận SQLite (mặc định ledger.sqlite hoặc $XL_BDG_LEDGER).")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (bảng) hoặc json.")]
 STATUS_TEXT = {"missing": ("Chưa nộp", "Missing", "red"), "invalid": ("Không hợp lệ", "Invalid", "red"),
                "late": ("Nộp muộn", "Late", "yellow"),

@@ -14,6 +14,7 @@ from ..ledger import DEFAULT_NAME, Ledger
 from .common import (
     EXIT_OK,
     LangOpt,
+    LedgerOpt,
     PeriodOpt,
     SchemasOpt,
     app,
@@ -24,8 +25,6 @@ from .common import (
     parse_period_or_exit,
 )
 
-LedgerOpt = Annotated[Path, typer.Option("--ledger", envvar="XL_BDG_LEDGER", dir_okay=False,
-                                         help="Tệp sổ tiếp nhận SQLite (mặc định ledger.sqlite hoặc $XL_BDG_LEDGER).")]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", file_okay=False, help="Thư mục ghi kết quả.")]
 
 
