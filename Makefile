@@ -27,7 +27,9 @@ lint: setup
 
 bench: setup
 	$(BIN)/pip install -q -e ".[dev,bench]"
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_read.py
+	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/bench_intake.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -1,0 +1,26 @@
+"""`xl-bdg docs`: the references are generated from schemas/ and from the commands' own help."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from xl_bdg.cli import app
+from xl_bdg.layout import layout_for
+
+
+def test_docs_writes_both_references(project, tmp_path) -> None:
+    result = CliRunner().invoke(app, ["docs", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    form_doc = (tmp_path / "form-reference.md").read_text(encoding="utf-8")
+    lay = layout_for(project.form)
+    # every indicator key with its cell, every finding code, every target
+    for key in lay.indicator_rows:
+        assert f"`{key}`" in form_doc and f"Chỉ tiêu!{lay.indicator_cell(key)}" in form_doc
+    for code in project.form.messages:
+        assert f"`{code}`" in form_doc
+    for target in project.targets:
+        assert f"| {target.code} |" in form_doc
+    cli_doc = (tmp_path / "cli-reference.md").read_text(encoding="utf-8")
+    for command in ("validate", "intake", "status", "aggregate", "explain", "report", "demo", "addin build"):
+        assert f"## xl-bdg {command}\n" in cli_doc, command
+    assert "--period" in cli_doc and "Ví dụ / example" in cli_doc
