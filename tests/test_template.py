@@ -92,8 +92,12 @@ def test_activity_dropdowns_and_rules(project, commune_wb) -> None:
             assert dvs[0].type == "whole" and dvs[0].formula1 == "0" and dvs[0].showErrorMessage
         elif col.type == "date":
             assert dvs[0].type == "date" and dvs[0].operator == "between"
-    # the header is locked, and so is the row just past the input rows' formatting
+    # the header is locked; required columns say so in their header, as the sheet's note promises
     assert ws.cell(row=lay.activity_first_row - 1, column=2).protection.locked
+    mark = project.form.text("required_mark")
+    for col in project.form.activity_columns:
+        header = ws.cell(row=lay.activity_first_row - 1, column=lay.activity_cols[col.id]).value
+        assert header.endswith(mark) == col.required, header
 
 
 def test_indicators_open_only_where_they_apply(project, commune_wb, tmp_path) -> None:

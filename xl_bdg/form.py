@@ -24,6 +24,16 @@ PERIOD_KINDS = ("H1", "FY", "AM")
 UNIT_KINDS = {"province", "department", "mass_org", "district", "commune"}
 CHECK_RULES = {"le", "sum_eq", "requires", "date_order", "in_period", "in_action_month", "unique"}
 SEVERITIES = ("error", "warning", "info")
+#: Texts the workbook writer needs from `texts:` in form.yaml (dotted paths); the loader checks each is there.
+TEXT_KEYS = (
+    "banner_unit", "required_mark", "required_note", "properties_subject",
+    *(f"banners.{k}" for k in ("unit_info", "indicators", "activities", "budget", "narrative")),
+    *(f"notes.{k}" for k in ("indicators", "activities", "narrative")),
+    *(f"headers.{k}" for k in ("number", "code", "indicator", "unit", "value", "note", "topic", "narrative")),
+    "instructions.heading", "instructions.title", "instructions.steps", "instructions.legend_title",
+    "instructions.legend.input", "instructions.legend.na", "instructions.legend.stamp", "instructions.footer",
+    *(f"validation.{k}.{p}" for k in ("list", "count", "money", "percent", "date") for p in ("title", "error")),
+)
 SHEET_KEYS = ("instructions", "unit_info", "indicators", "activities", "budget", "narrative", "lists", "meta")
 _BAD_SHEET_CHARS = set('\\/?*[]:')
 
@@ -199,6 +209,14 @@ class Form:
     narrative: tuple[Column, ...]
     lists: dict[str, ListDef]
     messages: dict[str, Message]
+    texts: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, path: str) -> Any:
+        """A text of the workbook by dotted path (`banners.indicators`); the loader has checked it exists."""
+        node: Any = self.texts
+        for part in path.split("."):
+            node = node[part]
+        return node
 
     def indicator(self, code: str) -> Indicator:
         """The indicator with this code."""
@@ -403,6 +421,27 @@ def _sheets(raw: dict[str, Any]) -> dict[str, SheetDef]:
     return out
 
 
+def _texts(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise FormError("form.yaml: missing 'texts' (the workbook's banners, headers and instructions)")
+
+    def keys_are_text(node: Any, where: str) -> None:
+        for key, value in node.items() if isinstance(node, dict) else ():
+            if not isinstance(key, str):
+                raise FormError(f"form.yaml: {where}: key {key!r} is not text: quote it (YAML reads no, yes, on, "
+                                "off as false/true)")
+            keys_are_text(value, f"{where}.{key}")
+
+    keys_are_text(raw, "texts")
+    for path in TEXT_KEYS:
+        node: Any = raw
+        for part in path.split("."):
+            if not isinstance(node, dict) or node.get(part) in (None, ""):
+                raise FormError(f"form.yaml: texts.{path}: missing")
+            node = node[part]
+    return raw
+
+
 def load_form(schemas_dir: Path) -> Form:
     """Load form.yaml, lists.yaml and messages.yaml from `schemas_dir` and check them; raise FormError if broken."""
     raw = _norm(_read_yaml(schemas_dir / "form.yaml"))
@@ -451,4 +490,5 @@ def load_form(schemas_dir: Path) -> Form:
         groups=groups, indicators=indicators, activity_columns=columns, activity_checks=act_checks,
         activity_input_rows=int(acts.get("input_rows", 300)), activity_max_rows=int(acts.get("max_rows", 5000)),
         budget=budget, unit_info=unit_info, narrative=narrative, lists=lists, messages=messages,
+        texts=_texts(raw.get("texts")),
     )

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from openpyxl.utils import get_column_letter
 
-from .form import Form, Indicator
+from .form import Column, Form, Indicator
 
 # Fixed columns of the indicator sheet.
 IND_COL_NO, IND_COL_KEY, IND_COL_LABEL, IND_COL_UNIT, IND_COL_VALUE, IND_COL_NOTE = 1, 2, 3, 4, 5, 6
@@ -42,6 +42,11 @@ def roman(n: int) -> str:
         while n >= value:
             out, n = out + sym, n - value
     return out
+
+
+def activity_header(form: Form, col: Column) -> str:
+    """The header text of an activity column as written: its label, marked when the column is required."""
+    return col.label + (form.text("required_mark") if col.required else "")
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ class Layout:
         for key, irow in self.indicator_rows.items():
             ind[ref(irow.row, IND_COL_KEY)] = key
         for col in f.activity_columns:
-            out[s["activities"]][ref(ACT_HEADER_ROW, self.activity_cols[col.id])] = col.label
+            out[s["activities"]][ref(ACT_HEADER_ROW, self.activity_cols[col.id])] = activity_header(f, col)
         for source, row in self.budget_rows.items():
             out[s["budget"]][ref(row, BUDGET_COL_LABEL)] = source
         for col in f.budget.columns:

@@ -42,6 +42,7 @@ from .layout import (
     UNIT_INFO_LABEL_COL,
     UNIT_INFO_VALUE_COL,
     Layout,
+    activity_header,
     layout_for,
     roman,
 )
@@ -52,10 +53,26 @@ from .registry import Unit
 
 @dataclass(frozen=True)
 class Stamp:
-    """What a workbook is for: the unit and period stamped into it."""
+    """What a workbook is for: the unit and period stamped into it, and the words that fill the form's texts."""
 
     unit: Unit
     period: Period
+    words: dict[str, str]
+
+    def say(self, text: str) -> str:
+        """`text` from the form definition with its {placeholders} filled."""
+        return text.format(**self.words)
+
+
+def _words(project: Project, unit: Unit, period: Period) -> dict[str, str]:
+    form = project.form
+    am_start, am_end = project.action_month(period.year)
+    return {"unit_name": unit.name, "unit_code": unit.code, "period": period.code, "period_title": period.title(),
+            "start": f"{period.start:%d/%m/%Y}", "end": f"{period.end:%d/%m/%Y}",
+            "deadline": f"{period.deadline:%d/%m/%Y}", "office": project.config["collecting_office"]["name"],
+            "am_start": f"{am_start:%d/%m}", "am_end": f"{am_end:%d/%m}", "form_id": form.id,
+            "form_version": form.version, "generator": f"xl-bdg {__version__}",
+            **{f"sheet_{key}": sheet.title for key, sheet in form.sheets.items()}}
 
 
 def workbook_name(period: str, unit_code: str) -> str:
@@ -73,13 +90,18 @@ class _Validations:
 
     def __init__(self, form: Form, period: Period) -> None:
         self.styles: dict[str, object] = {}
-        lo, hi = _excel_serial(period.start), _excel_serial(period.end)
         self.by_key: dict[str, DataValidation] = {}
         self._form = form
-        self._date = (str(lo), str(hi), period.start.strftime("%d/%m/%Y"), period.end.strftime("%d/%m/%Y"))
+        self._dates = {"start": f"{period.start:%d/%m/%Y}", "end": f"{period.end:%d/%m/%Y}"}
+        self._date = (str(_excel_serial(period.start)), str(_excel_serial(period.end)))
 
-    def _new(self, key: str, **kw: object) -> DataValidation:
-        dv = DataValidation(showErrorMessage=True, showInputMessage=True, allow_blank=True, errorStyle="stop", **kw)
+    def _new(self, key: str, kind: str, prompt_title: str | None = None, **kw: object) -> DataValidation:
+        texts = {k: str(v).format(**self._dates) for k, v in self._form.text(f"validation.{kind}").items()}
+        # Excel refuses a validation whose title is over 32 characters or whose message is over 255.
+        dv = DataValidation(showErrorMessage=True, showInputMessage=True, allow_blank=True, errorStyle="stop",
+                            errorTitle=texts["title"][:32], error=texts["error"][:255],
+                            promptTitle=(prompt_title or texts.get("prompt_title", ""))[:32],
+                            prompt=texts.get("prompt", "")[:255], **kw)
         self.by_key[key] = dv
         return dv
 
@@ -92,36 +114,26 @@ class _Validations:
                 col = list(self._form.lists).index(list_id) + 1
                 letter = get_column_letter(col)
                 sheet = quote_sheetname(self._form.sheet_title("lists"))
-                self._new(key, type="list", formula1=f"{sheet}!${letter}$2:${letter}${len(values) + 1}",
-                          errorTitle="Giá trị không có trong danh sách",
-                          error="Hãy chọn một giá trị trong danh sách thả xuống.",
-                          promptTitle=self._form.lists[list_id].label[:32], prompt="Chọn trong danh sách.")
+                self._new(key, "list", prompt_title=self._form.lists[list_id].label,
+                          type="list", formula1=f"{sheet}!${letter}$2:${letter}${len(values) + 1}")
             return self.by_key[key]
         if ftype == "count":
             if "count" not in self.by_key:
-                self._new("count", type="whole", operator="between", formula1="0", formula2=str(MAX_BY_TYPE["count"]),
-                          errorTitle="Số không hợp lệ", error="Nhập số nguyên không âm (0, 1, 2, …).",
-                          promptTitle="Số nguyên", prompt="Nhập số nguyên ≥ 0.")
+                self._new("count", "count", type="whole", operator="between", formula1="0",
+                          formula2=str(MAX_BY_TYPE["count"]))
             return self.by_key["count"]
         if ftype in ("money", "number"):
             if "money" not in self.by_key:
-                self._new("money", type="decimal", operator="greaterThanOrEqual", formula1="0",
-                          errorTitle="Số không hợp lệ", error="Nhập một số không âm.",
-                          promptTitle="Số", prompt="Nhập số ≥ 0, không ghi chữ.")
+                self._new("money", "money", type="decimal", operator="greaterThanOrEqual", formula1="0")
             return self.by_key["money"]
         if ftype == "percent":
             if "percent" not in self.by_key:
-                self._new("percent", type="decimal", operator="between", formula1="0", formula2="100",
-                          errorTitle="Tỷ lệ không hợp lệ", error="Nhập tỷ lệ phần trăm từ 0 đến 100.",
-                          promptTitle="Tỷ lệ (%)", prompt="Nhập số từ 0 đến 100.")
+                self._new("percent", "percent", type="decimal", operator="between", formula1="0", formula2="100")
             return self.by_key["percent"]
         if ftype == "date":
             if "date" not in self.by_key:
-                lo, hi, lo_txt, hi_txt = self._date
-                self._new("date", type="date", operator="between", formula1=lo, formula2=hi,
-                          errorTitle="Ngày không hợp lệ",
-                          error=f"Nhập ngày trong kỳ báo cáo, từ {lo_txt} đến {hi_txt} (dạng ngày/tháng/năm).",
-                          promptTitle="Ngày", prompt=f"Ngày/tháng/năm, từ {lo_txt} đến {hi_txt}.")
+                lo, hi = self._date
+                self._new("date", "date", type="date", operator="between", formula1=lo, formula2=hi)
             return self.by_key["date"]
         return None
 
@@ -172,12 +184,13 @@ def _label(ws: Worksheet, row: int, col: int, text: object, font=st.FONT, fill=N
         cell.fill = fill
 
 
-def _banner(ws: Worksheet, title: str, stamp: Stamp, width_cols: int) -> None:
-    ws.cell(row=1, column=1, value=title).font = st.FONT_TITLE
-    ws.cell(row=2, column=1, value=f"Đơn vị: {stamp.unit.name} ({stamp.unit.code}) — Kỳ báo cáo: "
-            f"{stamp.period.title()} ({stamp.period.code})").font = st.FONT_BOLD
+def _banner(ws: Worksheet, form: Form, key: str, stamp: Stamp, note: bool = False) -> None:
+    """Rows 1–3 of a data sheet: the sheet's banner, the unit and period, and (if asked) the sheet's note."""
+    ws.cell(row=1, column=1, value=stamp.say(form.text(f"banners.{key}"))).font = st.FONT_TITLE
+    ws.cell(row=2, column=1, value=stamp.say(form.text("banner_unit"))).font = st.FONT_BOLD
+    if note:
+        ws.cell(row=3, column=1, value=stamp.say(form.text(f"notes.{key}"))).font = st.FONT_NOTE
     ws.row_dimensions[1].height = 22
-    del width_cols
 
 
 def _print_setup(ws: Worksheet, landscape: bool, header_row: int) -> None:
@@ -200,47 +213,24 @@ def _protect(ws: Worksheet) -> None:
 
 
 def _instructions(ws: Worksheet, project: Project, stamp: Stamp) -> None:
-    form, p = project.form, stamp.period
-    office = project.config["collecting_office"]["name"]
-    lines = [
-        (form.title, st.FONT_TITLE),
-        (f"Đơn vị báo cáo: {stamp.unit.name} ({stamp.unit.code})", st.FONT_BOLD),
-        (f"Kỳ báo cáo: {p.title()} ({p.code}), từ {p.start:%d/%m/%Y} đến {p.end:%d/%m/%Y}", st.FONT_BOLD),
-        (f"Hạn gửi: {p.deadline:%d/%m/%Y} — gửi về {office}", st.FONT_BOLD),
-        ("", st.FONT),
-        ("HƯỚNG DẪN ĐIỀN BIỂU", st.FONT_BOLD),
-        (f"1. Sheet \"{form.sheet_title('unit_info')}\": ghi người lập biểu, ngày lập và thủ trưởng đơn vị.", st.FONT),
-        (f"2. Sheet \"{form.sheet_title('indicators')}\": nhập số liệu vào các ô màu vàng. Ô màu xám là chỉ tiêu "
-         "không áp dụng cho đơn vị, để trống.", st.FONT),
-        ("   Số liệu theo giới: tổng số = nam + nữ; số nữ không lớn hơn tổng số; tử số không lớn hơn mẫu số.", st.FONT),
-        ("   Không nhập tỷ lệ % ở nơi yêu cầu tử số và mẫu số: tỷ lệ được tính khi tổng hợp.", st.FONT),
-        (f"3. Sheet \"{form.sheet_title('activities')}\": mỗi hoạt động một dòng; chọn lĩnh vực, đối tượng, hình "
-         "thức, nguồn kinh phí trong danh sách thả xuống.", st.FONT),
-        ("   Ngày ghi dạng ngày/tháng/năm (ví dụ 20/10/2026) và nằm trong kỳ báo cáo; hoạt động Tháng hành động "
-         "diễn ra từ 15/11 đến 15/12.", st.FONT),
-        (f"4. Sheet \"{form.sheet_title('budget')}\": kinh phí dự toán và thực hiện theo nguồn (đồng).", st.FONT),
-        (f"5. Sheet \"{form.sheet_title('narrative')}\": thuyết minh kết quả, tồn tại và đề xuất; mục có dấu (*) "
-         "là bắt buộc.", st.FONT),
-        ("6. Không đổi tên, thêm, xóa sheet, không chèn hoặc xóa dòng trong bảng chỉ tiêu, kinh phí, thuyết minh; "
-         "không gộp ô.", st.FONT),
-        ("7. Lưu tệp dạng .xlsx, giữ nguyên tên tệp, gửi về đơn vị tổng hợp trước hạn.", st.FONT),
-        ("", st.FONT),
-        ("CHÚ GIẢI MÀU", st.FONT_BOLD),
-    ]
+    form, say = project.form, stamp.say
+    lines = [(form.title, st.FONT_TITLE)]
+    lines += [(say(text), st.FONT_BOLD) for text in form.text("instructions.heading")]
+    lines += [("", st.FONT), (say(form.text("instructions.title")), st.FONT_BOLD)]
+    lines += [(say(text), st.FONT) for text in form.text("instructions.steps")]
+    lines += [("", st.FONT), (say(form.text("instructions.legend_title")), st.FONT_BOLD)]
     for i, (text, font) in enumerate(lines, start=1):
         c = ws.cell(row=i, column=1, value=text)
         c.font = font
         c.alignment = st.WRAP
-    legend = [(st.FILL_INPUT, "Ô nhập số liệu"), (st.FILL_NA, "Không áp dụng cho đơn vị (để trống)"),
-              (st.FILL_STAMP, "Thông tin do biểu mẫu ghi sẵn")]
+    legend = [(st.FILL_INPUT, "input"), (st.FILL_NA, "na"), (st.FILL_STAMP, "stamp")]
     row = len(lines) + 1
-    for fill, text in legend:
-        ws.cell(row=row, column=1, value=text).font = st.FONT
+    for fill, key in legend:
+        ws.cell(row=row, column=1, value=say(form.text(f"instructions.legend.{key}"))).font = st.FONT
         ws.cell(row=row, column=2).fill = fill
         ws.cell(row=row, column=2).border = st.BORDER
         row += 1
-    ws.cell(row=row + 1, column=1, value=f"Biểu mẫu {form.id}, phiên bản {form.version} — tạo bởi xl-bdg "
-            f"{__version__}").font = st.FONT_NOTE
+    ws.cell(row=row + 1, column=1, value=say(form.text("instructions.footer"))).font = st.FONT_NOTE
     ws.column_dimensions["A"].width = 110
     ws.column_dimensions["B"].width = 8
     _print_setup(ws, landscape=False, header_row=1)
@@ -250,7 +240,7 @@ def _instructions(ws: Worksheet, project: Project, stamp: Stamp) -> None:
 
 def _unit_info(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form = project.form
-    _banner(ws, form.sheet_title("unit_info").upper(), stamp, 2)
+    _banner(ws, form, "unit_info", stamp)
     stamped = {"unit_code": stamp.unit.code, "unit_name": stamp.unit.name, "period": stamp.period.code}
     for col in form.unit_info:
         row = layout.unit_info_rows[col.id]
@@ -262,7 +252,7 @@ def _unit_info(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, va
         else:
             _input(ws, row, UNIT_INFO_VALUE_COL, col.type, vals, col.list)
         if col.required:
-            ws.cell(row=row, column=3, value="(*) bắt buộc").font = st.FONT_NOTE
+            ws.cell(row=row, column=3, value=form.text("required_note")).font = st.FONT_NOTE
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 55
     ws.column_dimensions["C"].width = 14
@@ -274,11 +264,10 @@ def _unit_info(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, va
 
 def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form = project.form
-    _banner(ws, "SỐ LIỆU CHỈ TIÊU BÌNH ĐẲNG GIỚI", stamp, 6)
-    note = "Nhập số liệu vào ô màu vàng; ô màu xám không áp dụng cho đơn vị."
-    ws.cell(row=3, column=1, value=note).font = st.FONT_NOTE
-    heads = {IND_COL_NO: "STT", IND_COL_KEY: "Mã", IND_COL_LABEL: "Chỉ tiêu", IND_COL_UNIT: "Đơn vị tính",
-             IND_COL_VALUE: "Số liệu", IND_COL_NOTE: "Ghi chú"}
+    _banner(ws, form, "indicators", stamp, note=True)
+    heads = {IND_COL_NO: "number", IND_COL_KEY: "code", IND_COL_LABEL: "indicator", IND_COL_UNIT: "unit",
+             IND_COL_VALUE: "value", IND_COL_NOTE: "note"}
+    heads = {col: form.text(f"headers.{key}") for col, key in heads.items()}
     for col, text in heads.items():
         _label(ws, IND_HEADER_ROW, col, text, font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
     for n, group in enumerate(g for g in form.groups if g.id in layout.group_rows):
@@ -332,13 +321,12 @@ def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
 
 def _activities(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form = project.form
-    _banner(ws, "DANH SÁCH HOẠT ĐỘNG VỀ BÌNH ĐẲNG GIỚI TRONG KỲ", stamp, len(form.activity_columns) + 1)
-    ws.cell(row=3, column=1, value="Mỗi hoạt động một dòng. Cột có dấu (*) bắt buộc. Chọn giá trị trong danh sách "
-            "thả xuống; ngày dạng ngày/tháng/năm.").font = st.FONT_NOTE
-    _label(ws, ACT_HEADER_ROW, 1, "STT", font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
+    _banner(ws, form, "activities", stamp, note=True)
+    _label(ws, ACT_HEADER_ROW, 1, form.text("headers.number"), font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
     for col in form.activity_columns:
         c = layout.activity_cols[col.id]
-        _label(ws, ACT_HEADER_ROW, c, col.label, font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
+        _label(ws, ACT_HEADER_ROW, c, activity_header(form, col), font=st.FONT_HEADER, fill=st.FILL_HEADER,
+               align=st.CENTER)
         ws.column_dimensions[get_column_letter(c)].width = col.width
     ws.column_dimensions["A"].width = 6
     ws.row_dimensions[ACT_HEADER_ROW].height = 45
@@ -362,8 +350,9 @@ def _activities(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
 
 def _budget(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form, b = project.form, project.form.budget
-    _banner(ws, b.label.upper(), stamp, 2 + len(b.columns))
-    _label(ws, BUDGET_HEADER_ROW, BUDGET_COL_NO, "STT", font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
+    _banner(ws, form, "budget", stamp)
+    _label(ws, BUDGET_HEADER_ROW, BUDGET_COL_NO, form.text("headers.number"), font=st.FONT_HEADER, fill=st.FILL_HEADER,
+           align=st.CENTER)
     _label(ws, BUDGET_HEADER_ROW, BUDGET_COL_LABEL, form.lists[b.rows_list].label, font=st.FONT_HEADER,
            fill=st.FILL_HEADER, align=st.CENTER)
     for col in b.columns:
@@ -394,14 +383,13 @@ def _budget(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals:
 
 def _narrative(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form = project.form
-    _banner(ws, "THUYẾT MINH KẾT QUẢ THỰC HIỆN", stamp, 3)
-    note = "Mục có dấu (*) là bắt buộc. Viết ngắn gọn, có số liệu minh họa."
-    ws.cell(row=3, column=1, value=note).font = st.FONT_NOTE
-    for col, text in ((NARR_COL_NO, "STT"), (NARR_COL_LABEL, "Nội dung"), (NARR_COL_VALUE, "Thuyết minh")):
+    _banner(ws, form, "narrative", stamp, note=True)
+    for col, key in ((NARR_COL_NO, "number"), (NARR_COL_LABEL, "topic"), (NARR_COL_VALUE, "narrative")):
+        text = form.text(f"headers.{key}")
         _label(ws, NARR_HEADER_ROW, col, text, font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
     for i, col in enumerate(form.narrative, start=1):
         row = layout.narrative_rows[col.id]
-        _label(ws, row, NARR_COL_NO, f"{i}{' (*)' if col.required else ''}", align=st.CENTER)
+        _label(ws, row, NARR_COL_NO, f"{i}{form.text('required_mark') if col.required else ''}", align=st.CENTER)
         _label(ws, row, NARR_COL_LABEL, col.label, font=st.FONT_BOLD)
         _input(ws, row, NARR_COL_VALUE, "text", vals)
         ws.row_dimensions[row].height = 96
@@ -427,7 +415,7 @@ def _meta(ws: Worksheet, form: Form, layout: Layout, stamp: Stamp) -> dict[str, 
             "unit_name": stamp.unit.name, "period": stamp.period.code, "fingerprint": layout.fingerprint(),
             "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "generator": f"xl-bdg {__version__}"}
-    for row, key in enumerate(k for k in meta if k in meta):
+    for row, key in enumerate(meta):
         ws.cell(row=row + 1, column=1, value=key)
         ws.cell(row=row + 1, column=2, value=meta[key])
     # veryHidden: not listed in Excel's "Unhide" dialog, so staff do not stumble on it.
@@ -440,7 +428,7 @@ def build_workbook(project: Project, unit: Unit, period: Period) -> Workbook:
     """Build (in memory) the unit workbook for `unit` and `period`."""
     form = project.form
     layout = layout_for(form)
-    stamp = Stamp(unit, period)
+    stamp = Stamp(unit, period, _words(project, unit, period))
     wb = Workbook()
     wb.remove(wb.active)
     sheets = {key: wb.create_sheet(d.title) for key, d in form.sheets.items()}
@@ -459,7 +447,7 @@ def build_workbook(project: Project, unit: Unit, period: Period) -> Workbook:
     wb.security = WorkbookProtection(lockStructure=True)
     props = wb.properties
     props.title = f"{form.title} — {unit.name} — {period.code}"
-    props.subject = "Báo cáo bình đẳng giới"
+    props.subject = form.text("properties_subject")
     props.creator = "xl-bdg"
     props.keywords = f"{form.id} {form.version} {unit.code} {period.code}"
     for key in ("form_id", "form_version", "unit_code", "period", "fingerprint"):
