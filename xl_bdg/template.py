@@ -175,6 +175,11 @@ def _row_height(text: str, width: float, line: float = 15.0) -> float:
     return line * lines
 
 
+def _header(ws: Worksheet, row: int, col: int, text: object) -> None:
+    """A table header cell: white bold text on the dark band."""
+    _label(ws, row, col, text, font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
+
+
 def _label(ws: Worksheet, row: int, col: int, text: object, font=st.FONT, fill=None, align=st.WRAP) -> None:
     cell = ws.cell(row=row, column=col, value=text)
     cell.font = font
@@ -269,7 +274,7 @@ def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
              IND_COL_VALUE: "value", IND_COL_NOTE: "note"}
     heads = {col: form.text(f"headers.{key}") for col, key in heads.items()}
     for col, text in heads.items():
-        _label(ws, IND_HEADER_ROW, col, text, font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
+        _header(ws, IND_HEADER_ROW, col, text)
     for n, group in enumerate(g for g in form.groups if g.id in layout.group_rows):
         row = layout.group_rows[group.id]
         _label(ws, row, IND_COL_NO, roman(n + 1), font=st.FONT_BOLD, fill=st.FILL_GROUP, align=st.CENTER)
@@ -322,11 +327,10 @@ def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
 def _activities(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form = project.form
     _banner(ws, form, "activities", stamp, note=True)
-    _label(ws, ACT_HEADER_ROW, 1, form.text("headers.number"), font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
+    _header(ws, ACT_HEADER_ROW, 1, form.text("headers.number"))
     for col in form.activity_columns:
         c = layout.activity_cols[col.id]
-        _label(ws, ACT_HEADER_ROW, c, activity_header(form, col), font=st.FONT_HEADER, fill=st.FILL_HEADER,
-               align=st.CENTER)
+        _header(ws, ACT_HEADER_ROW, c, activity_header(form, col))
         ws.column_dimensions[get_column_letter(c)].width = col.width
     ws.column_dimensions["A"].width = 6
     ws.row_dimensions[ACT_HEADER_ROW].height = 45
@@ -351,13 +355,10 @@ def _activities(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
 def _budget(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: _Validations) -> None:
     form, b = project.form, project.form.budget
     _banner(ws, form, "budget", stamp)
-    _label(ws, BUDGET_HEADER_ROW, BUDGET_COL_NO, form.text("headers.number"), font=st.FONT_HEADER, fill=st.FILL_HEADER,
-           align=st.CENTER)
-    _label(ws, BUDGET_HEADER_ROW, BUDGET_COL_LABEL, form.lists[b.rows_list].label, font=st.FONT_HEADER,
-           fill=st.FILL_HEADER, align=st.CENTER)
+    _header(ws, BUDGET_HEADER_ROW, BUDGET_COL_NO, form.text("headers.number"))
+    _header(ws, BUDGET_HEADER_ROW, BUDGET_COL_LABEL, form.lists[b.rows_list].label)
     for col in b.columns:
-        _label(ws, BUDGET_HEADER_ROW, layout.budget_cols[col.id], col.label, font=st.FONT_HEADER,
-               fill=st.FILL_HEADER, align=st.CENTER)
+        _header(ws, BUDGET_HEADER_ROW, layout.budget_cols[col.id], col.label)
     for i, (source, row) in enumerate(layout.budget_rows.items(), start=1):
         _label(ws, row, BUDGET_COL_NO, i, align=st.CENTER)
         _label(ws, row, BUDGET_COL_LABEL, source)
@@ -386,7 +387,7 @@ def _narrative(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, va
     _banner(ws, form, "narrative", stamp, note=True)
     for col, key in ((NARR_COL_NO, "number"), (NARR_COL_LABEL, "topic"), (NARR_COL_VALUE, "narrative")):
         text = form.text(f"headers.{key}")
-        _label(ws, NARR_HEADER_ROW, col, text, font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
+        _header(ws, NARR_HEADER_ROW, col, text)
     for i, col in enumerate(form.narrative, start=1):
         row = layout.narrative_rows[col.id]
         _label(ws, row, NARR_COL_NO, f"{i}{form.text('required_mark') if col.required else ''}", align=st.CENTER)
