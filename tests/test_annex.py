@@ -35,7 +35,8 @@ def test_annex_has_its_sheets_frozen_and_set_up_for_a4_landscape(annex):
     labels = load_labels("vi")["annex"]
     wb = load_workbook(annex)
     assert wb.sheetnames == [labels[k] for k in ("sheet_indicators", "sheet_targets", "sheet_categories",
-                                                 "sheet_activities", "sheet_budget", "sheet_status")]
+                                                 "sheet_activities", "sheet_budget", "sheet_status",
+                                                 "sheet_checks")]
     for ws in wb.worksheets:
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith(str(HEADER_ROW + 1)), ws.title
         assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9", ws.title
@@ -144,3 +145,15 @@ def test_libreoffice_opens_the_annex(annex, tmp_path):
     labels = load_labels("vi")["annex"]
     for key in ("title_indicators", "title_targets", "title_status"):
         assert labels[key] in " ".join(text.split()), key
+
+
+def test_cross_check_warnings_are_listed_one_per_row(annex, sample, project: Project):
+    """What no single workbook shows (one activity in two units, FY below H1, outliers) reaches the office."""
+    ds = sample.dataset
+    ws = load_workbook(annex)[load_labels("vi")["annex"]["sheet_checks"]]
+    rows = [r for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] is not None]
+    assert ds.warnings, "the sample season must produce cross-check warnings for this test to mean anything"
+    assert len(rows) == len(ds.warnings)
+    messages = project.form.messages
+    expected = sorted((f.code, f.where, f.render(messages, "vi")[1]) for f in ds.warnings)
+    assert sorted((r[4], r[3], r[5]) for r in rows) == expected

@@ -255,6 +255,26 @@ def _status(wb: Workbook, ctx: ReportContext, line: str) -> None:
            f"B{max(end, last) + 2}", horizontal=False)
 
 
+def _checks(wb: Workbook, ctx: ReportContext, project: Project, dataset: Dataset, line: str) -> None:
+    """The warnings no single workbook can show (FY below H1, outliers, one activity in two units), one per row."""
+    lab = ctx.labels
+    col = lab["col"]
+    head = [col["no"], col["unit_code"], col["file"], col["where"], col["code"], col["problem"]]
+    ws = _sheet(wb, lab["annex"]["sheet_checks"], lab["annex"]["title_checks"], line, head, [6, 15, 30, 18, 24, 90])
+    rows = []
+    for n, f in enumerate(dataset.warnings, start=1):
+        _, text = f.render(project.form.messages, ctx.lang)
+        rows.append([n, f.params.get("unit") or f.value, f.file, f.where, f.code, text])
+    end = _rows(ws, rows, [None] * len(head))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:F{max(end - 1, HEADER_ROW)}"
+    width = ws.column_dimensions["F"].width
+    for row in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=6, max_col=6):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        # Spreadsheet programs do not grow a row for wrapped text written by another program: size it here.
+        lines = -(-len(str(row[0].value or "")) // int(width * 1.1))
+        ws.row_dimensions[row[0].row].height = 15 * max(1, lines)
+
+
 def write_annex(project: Project, dataset: Dataset, target: Path, lang: str = "vi",
                 templates_dir: Path | None = None, ctx: ReportContext | None = None) -> Path:
     """Write the annex workbook to `target` (atomically) and return it."""
@@ -269,6 +289,7 @@ def write_annex(project: Project, dataset: Dataset, target: Path, lang: str = "v
     _activities(wb, ctx, project, dataset, line, conf["activity_summary"])
     _budget(wb, ctx, line)
     _status(wb, ctx, line)
+    _checks(wb, ctx, project, dataset, line)
     wb.properties.title = f"{ctx.labels['annex']['title']} — {ctx.period.title}"
     wb.properties.creator = "xl-bdg"
     with atomic_path(target) as tmp:
