@@ -24,6 +24,7 @@ from .findings import FileReport, Finding, Report
 from .layout import layout_for
 from .periods import Period
 from .project import Project, load_project
+from .reader import read_submission
 from .submission import Submission
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -183,8 +184,6 @@ def _process(path: str, project: Project, expected_period: str | None,
              expected_unit: str | None = None) -> Processed:
     """Read one file and prepare its rows; a crash of the reader becomes a finding, so one bad file never stops a
     folder run."""
-    from .reader import read_submission  # the reader imports this package's modules: keep the cycle lazy
-
     try:
         sub, found = read_submission(Path(path), project)
     except Exception as exc:  # the reader's bug must not cost the other files their report
