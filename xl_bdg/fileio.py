@@ -11,6 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _file_mode() -> int:
+    """Permissions of a new ordinary file under the current umask (mkstemp alone would give 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success rename it onto `target`, on failure remove it."""
@@ -20,6 +27,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # An output is an ordinary file that colleagues on a shared folder must be able to read.
+        os.chmod(tmp_path, _file_mode())
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
