@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -19,6 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _corpus import pad_with_copies
 
 from xl_bdg.fill import fill_workbook
 from xl_bdg.project import load_project
@@ -42,15 +43,7 @@ def make_corpus(out: Path, files: int, rows: int, period: str = "2026-FY") -> li
         made.append(fill_workbook(project.form, template, data, out / template.name))
         if len(made) >= files:
             break
-    paths = list(made)
-    i = 0
-    while len(paths) < files:
-        src = made[i % len(made)]
-        dst = out / f"{src.stem}_{i:04d}.xlsx"
-        shutil.copyfile(src, dst)
-        paths.append(dst)
-        i += 1
-    return paths
+    return pad_with_copies(made, files, out)
 
 
 def _read(path: Path) -> tuple[float, float]:

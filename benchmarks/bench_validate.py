@@ -30,6 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _corpus import pad_with_copies  # noqa: E402
+
 from xl_bdg.batch import run as run_rules  # noqa: E402
 from xl_bdg.batch import stack  # noqa: E402
 from xl_bdg.fill import fill_workbook  # noqa: E402
@@ -76,15 +78,7 @@ def make_corpus(out: Path, files: int, rows: int) -> list[Path]:
             if len(made) < files:
                 made.append(fill_workbook(project.form, template, variant, out / f"{template.stem}_{name}.xlsx"))
     shutil.rmtree(out / "_templates")
-    paths = list(made)
-    i = 0
-    while len(paths) < files:
-        src = made[i % len(made)]
-        dst = out / f"{src.stem}_{i:04d}.xlsx"
-        shutil.copyfile(src, dst)
-        paths.append(dst)
-        i += 1
-    return sorted(paths)
+    return sorted(pad_with_copies(made, files, out))
 
 
 def bench_xlbdg(folder: Path, workers: int) -> dict[str, Any]:
