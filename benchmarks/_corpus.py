@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 
 def pad_with_copies(made: list[Path], files: int, out: Path) -> list[Path]:
@@ -17,3 +18,11 @@ def pad_with_copies(made: list[Path], files: int, out: Path) -> list[Path]:
         paths.append(dst)
         i += 1
     return paths
+
+
+def stretch_activities(data: dict[str, Any], rows: int) -> dict[str, Any]:
+    """`data` with its activity list repeated to `rows` rows, each title numbered so no two rows are duplicates."""
+    acts = data["activities"]
+    data["activities"] = [dict(acts[i % len(acts)], title=f"{acts[i % len(acts)]['title']} #{i}")
+                          for i in range(rows)]
+    return data

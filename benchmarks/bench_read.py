@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _corpus import pad_with_copies
+from _corpus import pad_with_copies, stretch_activities
 
 from xl_bdg.fill import fill_workbook
 from xl_bdg.project import load_project
@@ -35,10 +35,7 @@ def make_corpus(out: Path, files: int, rows: int, period: str = "2026-FY") -> li
     tpl_dir = out / "_templates"
     made: list[Path] = []
     for unit in units_for(project, per):
-        data = synthesize(project, unit, per)
-        acts = data["activities"]
-        data["activities"] = [dict(acts[i % len(acts)], title=f"{acts[i % len(acts)]['title']} #{i}")
-                              for i in range(rows)]
+        data = stretch_activities(synthesize(project, unit, per), rows)
         template = write_template(project, unit, per, tpl_dir)
         made.append(fill_workbook(project.form, template, data, out / template.name))
         if len(made) >= files:

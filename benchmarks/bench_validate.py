@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _corpus import pad_with_copies  # noqa: E402
+from _corpus import pad_with_copies, stretch_activities  # noqa: E402
 
 from xl_bdg.batch import run as run_rules  # noqa: E402
 from xl_bdg.batch import stack  # noqa: E402
@@ -69,10 +69,7 @@ def make_corpus(out: Path, files: int, rows: int) -> list[Path]:
     per = project.period(PERIOD)
     made: list[Path] = []
     for unit in units_for(project, per):
-        data = synthesize(project, unit, per)
-        acts = data["activities"]
-        data["activities"] = [dict(acts[i % len(acts)], title=f"{acts[i % len(acts)]['title']} #{i}")
-                              for i in range(rows)]
+        data = stretch_activities(synthesize(project, unit, per), rows)
         template = write_template(project, unit, per, out / "_templates")
         for name, variant in _variants(data).items():
             if len(made) < files:
