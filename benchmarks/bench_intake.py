@@ -27,13 +27,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from xl_bdg.aggregation import aggregate  # noqa: E402
-from xl_bdg.fill import fill_workbook  # noqa: E402
-from xl_bdg.intake import intake  # noqa: E402
-from xl_bdg.ledger import Ledger  # noqa: E402
-from xl_bdg.project import load_project  # noqa: E402
-from xl_bdg.synth import synthesize  # noqa: E402
-from xl_bdg.template import write_template  # noqa: E402
+from xl_bdg.aggregation.combine import aggregate  # noqa: E402
+from xl_bdg.form.project import load_project  # noqa: E402
+from xl_bdg.ledger.intake import intake  # noqa: E402
+from xl_bdg.ledger.store import Ledger  # noqa: E402
+from xl_bdg.sample.synth import synthesize  # noqa: E402
+from xl_bdg.workbook.fill import fill_workbook  # noqa: E402
+from xl_bdg.workbook.template import write_template  # noqa: E402
 
 DATA = ROOT / "benchmarks" / ".data" / "intake"
 PERIOD = "2026-FY"
@@ -133,7 +133,7 @@ def main() -> None:
         t_intake, c_intake = time.perf_counter() - t0, _cpu() - c0
         bad = [i for i in result.items if i.record is None or not i.record.valid]
         t0, c0 = time.perf_counter(), _cpu()
-        ds = aggregate(project, led, PERIOD)
+        ds = aggregate(project, led, project.period(PERIOD))
         t_agg, c_agg = time.perf_counter() - t0, _cpu() - c0
         t0 = time.perf_counter()
         again = intake(led, [work / "inbox"], project, received_at=when)

@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _corpus import pad_with_copies, stretch_activities
 
-from xl_bdg.fill import fill_workbook
-from xl_bdg.project import load_project
-from xl_bdg.reader import read_submission
-from xl_bdg.synth import synthesize
-from xl_bdg.template import units_for, write_template
+from xl_bdg.form.project import load_project
+from xl_bdg.reading.reader import read_submission
+from xl_bdg.sample.synth import synthesize
+from xl_bdg.workbook.fill import fill_workbook
+from xl_bdg.workbook.template import units_for, write_template
 
 
 def make_corpus(out: Path, files: int, rows: int, period: str = "2026-FY") -> list[Path]:

@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 from _corpus import pad_with_copies, stretch_activities  # noqa: E402
 
-from xl_bdg.batch import run as run_rules  # noqa: E402
-from xl_bdg.batch import stack  # noqa: E402
-from xl_bdg.fill import fill_workbook  # noqa: E402
-from xl_bdg.project import load_project  # noqa: E402
-from xl_bdg.synth import synthesize  # noqa: E402
-from xl_bdg.template import units_for, write_template  # noqa: E402
-from xl_bdg.validation import check_metadata, validate_paths  # noqa: E402
+from xl_bdg.form.project import load_project  # noqa: E402
+from xl_bdg.sample.synth import synthesize  # noqa: E402
+from xl_bdg.validation.batch import run as run_rules  # noqa: E402
+from xl_bdg.validation.batch import stack  # noqa: E402
+from xl_bdg.validation.validate import check_metadata, validate_paths  # noqa: E402
+from xl_bdg.workbook.fill import fill_workbook  # noqa: E402
+from xl_bdg.workbook.template import units_for, write_template  # noqa: E402
 
 DATA = ROOT / "benchmarks" / ".data" / "validate"
 PERIOD = "2026-FY"

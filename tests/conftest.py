@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.office import soffice_path
 
-from xl_bdg.fill import fill_workbook
-from xl_bdg.office import soffice_path
-from xl_bdg.project import Project, load_project
-from xl_bdg.synth import synthesize
-from xl_bdg.template import write_template
+from xl_bdg.form.project import Project, load_project
+from xl_bdg.sample.demo import DemoResult, run_demo
+from xl_bdg.sample.synth import synthesize
+from xl_bdg.workbook.fill import fill_workbook
+from xl_bdg.workbook.template import units_for, write_template
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -23,6 +25,18 @@ SCHEMAS = ROOT / "schemas"
 def project() -> Project:
     """The embedded sample province."""
     return load_project(SCHEMAS)
+
+
+@pytest.fixture(scope="session")
+def sample(project: Project, tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    """The demo season on 7 departments and 5 communes (every role is played), run once per test session: the
+    report, annex, letter and demo tests read its outputs."""
+    out = tmp_path_factory.mktemp("sample-season")
+    units = units_for(project, project.period("2026-FY"))
+    codes = [u.code for u in units if u.kind != "commune"][:7] + [u.code for u in units if u.kind == "commune"][:5]
+    result = run_demo(out, project, project.period("2026-FY"), units=codes, workers=2)
+    yield result
+    shutil.rmtree(out, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

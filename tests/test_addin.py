@@ -14,10 +14,12 @@ import olefile
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.office import convert
 from typer.testing import CliRunner
 
-from xl_bdg import excel
-from xl_bdg.addin import (
+from xl_bdg.cli import app
+from xl_bdg.excel import buttons as excel
+from xl_bdg.excel.addin import (
     ADDIN_NAME,
     BUTTONS,
     RIBBON_MODULE,
@@ -30,8 +32,6 @@ from xl_bdg.addin import (
     install_addin,
     xlwings_dir,
 )
-from xl_bdg.cli import app
-from xl_bdg.office import convert
 
 with warnings.catch_warnings():  # oletools still calls pyparsing's camelCase names at import
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -14,17 +14,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from support.ledger import snapshot
 
-from xl_bdg.aggregation import aggregate, combine, ratio_scale
+from xl_bdg.aggregation.combine import aggregate, combine, ratio_scale
+from xl_bdg.aggregation.provenance import explain
 from xl_bdg.fileio import sha256_file
-from xl_bdg.fill import fill_workbook
-from xl_bdg.intake import intake, status
-from xl_bdg.layout import layout_for
-from xl_bdg.ledger import Ledger
-from xl_bdg.provenance import explain
+from xl_bdg.form.layout import layout_for
+from xl_bdg.ledger.intake import intake
+from xl_bdg.ledger.status import status
+from xl_bdg.ledger.store import Ledger
+from xl_bdg.sample.synth import synthesize
 from xl_bdg.submission import CellValue, Submission
-from xl_bdg.synth import synthesize
-from xl_bdg.template import write_template
+from xl_bdg.workbook.fill import fill_workbook
+from xl_bdg.workbook.template import write_template
 
 PERIOD = "2026-FY"
 T = dt.datetime(2026, 11, 1, 9, 0)
@@ -104,8 +106,8 @@ def province(project, tmp_path_factory):
     ledger_path = base / "ledger.sqlite"
     with Ledger(ledger_path) as led:
         for name, _, when, *_ in SUBMISSIONS:
-            intake(led, [files[name]], project, received_at=when, expected_period=PERIOD)
-        ds = aggregate(project, led, PERIOD)
+            intake(led, [files[name]], project, received_at=when, expected_period=project.period(PERIOD))
+        ds = aggregate(project, led, project.period(PERIOD))
     return {"files": files, "data": data, "ledger": ledger_path, "ds": ds, "dir": base}
 
 
@@ -224,19 +226,6 @@ def test_province_total_is_the_sum_over_units(project, province):
         assert fig.value == (sum(v for v in by_kind if v is not None) if any(v is not None for v in by_kind) else None)
 
 
-def snapshot(ledger_path: Path) -> dict[str, list[tuple]]:
-    """Every row of every table, and the archive listing."""
-    import sqlite3
-
-    con = sqlite3.connect(ledger_path)
-    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    out = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
-    con.close()
-    archive = ledger_path.parent / f"{ledger_path.stem}-archive"
-    out["archive"] = sorted(str(p.relative_to(archive)) for p in archive.rglob("*") if p.is_file())
-    return out
-
-
 def _signature(ds) -> dict:
     figs = {k: (f.value, f.numerator, f.denominator, f.units,
                 sorted((s.unit, s.sha256, s.cell, repr(s.value)) for s in f.sources)) for k, f in ds.figures.items()}
@@ -252,8 +241,8 @@ def test_intake_order_does_not_change_the_result(project, province, tmp_path):
     for i, order in enumerate(orders):
         with Ledger(tmp_path / f"l{i}.sqlite") as led:
             for name, _, when, *_ in order:
-                intake(led, [files[name]], project, received_at=when, expected_period=PERIOD)
-            assert _signature(aggregate(project, led, PERIOD)) == reference
+                intake(led, [files[name]], project, received_at=when, expected_period=project.period(PERIOD))
+            assert _signature(aggregate(project, led, project.period(PERIOD))) == reference
 
 
 def test_rerunning_intake_changes_nothing(project, province, tmp_path):
@@ -266,13 +255,14 @@ def test_rerunning_intake_changes_nothing(project, province, tmp_path):
     with Ledger(path) as led:
         result = intake(led, [province["dir"] / "inbox"], project, received_at=T + dt.timedelta(days=40))
         assert {i.outcome for i in result.items} == {"known"}
-        assert _signature(aggregate(project, led, PERIOD)) == _signature(province["ds"])
+        assert _signature(aggregate(project, led, project.period(PERIOD))) == _signature(province["ds"])
     assert snapshot(path) == before
 
 
 def test_status_reads_the_ledger_alone(project, province):
     with Ledger(province["ledger"]) as led:
-        assert [vars(s) for s in status(led, project, PERIOD)] == [vars(s) for s in province["ds"].statuses]
+        got = status(led, project, project.period(PERIOD))
+        assert [vars(s) for s in got] == [vars(s) for s in province["ds"].statuses]
 
 
 # --- pure aggregation: hierarchy over time, and properties on constructed submissions ----------------------------
@@ -286,12 +276,12 @@ def _sub(project, unit: str, values: dict[str, Any]) -> Submission:
 def test_old_years_aggregate_through_districts(project):
     subs = {"XA-EAKAO": _sub(project, "XA-EAKAO", {"COMM_01": 4}), "XA-EATU": _sub(project, "XA-EATU", {"COMM_01": 7}),
             "H-SONTAY": _sub(project, "H-SONTAY", {"COMM_01": 100})}
-    old = combine(project, "2024-FY", subs)
+    old = combine(project, project.period("2024-FY"), subs)
     assert old.value("COMM_01", "N", "H-SONTAY") == 104  # the district's own report plus its communes
     assert old.value("COMM_01", "N", "TP-HALONG") == 7
     assert old.value("COMM_01", "N", "kind:district") == 100
     assert old.value("COMM_01") == 111
-    new = combine(project, "2026-FY", {"XA-EAKAO": subs["XA-EAKAO"]})
+    new = combine(project, project.period("2026-FY"), {"XA-EAKAO": subs["XA-EAKAO"]})
     assert new.figure("COMM_01", "N", "H-SONTAY") is None and new.value("COMM_01") == 4
 
 
@@ -305,7 +295,7 @@ _counts = st.integers(min_value=0, max_value=10_000)
 def test_property_total_equals_sum_and_order_is_irrelevant(project, values, rnd):
     subs = {u: _sub(project, u, {"COMM_01": a, "COM_01.NUM": min(b, c), "COM_01.DEN": max(b, c)})
             for u, (a, b, c) in values.items()}
-    ds = combine(project, PERIOD, subs)
+    ds = combine(project, project.period(PERIOD), subs)
     assert ds.value("COMM_01") == sum(a for a, _, _ in values.values())
     assert ds.value("COMM_01") == sum(ds.value("COMM_01", "N", u) for u in values)
     fig = ds.figure("COM_01")
@@ -313,7 +303,7 @@ def test_property_total_equals_sum_and_order_is_irrelevant(project, values, rnd)
     assert fig.denominator == sum(max(b, c) for _, b, c in values.values())
     items = list(subs.items())
     rnd.shuffle(items)
-    again = combine(project, PERIOD, copy.deepcopy(dict(items)), generated_at=ds.generated_at)
+    again = combine(project, project.period(PERIOD), copy.deepcopy(dict(items)), generated_at=ds.generated_at)
     assert again.figures.keys() == ds.figures.keys()
     assert all((again.figures[k].value, again.figures[k].sources) == (f.value, f.sources)
                for k, f in ds.figures.items())

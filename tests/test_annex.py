@@ -8,18 +8,11 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from test_report import sample_run
+from support.office import convert
 
-from xl_bdg.annex import HEADER_ROW, write_annex
-from xl_bdg.demo import DemoResult
-from xl_bdg.office import convert
-from xl_bdg.project import Project
-from xl_bdg.report import load_labels
-
-
-@pytest.fixture(scope="module")
-def sample() -> DemoResult:
-    return sample_run()
+from xl_bdg.form.project import Project
+from xl_bdg.report.annex import HEADER_ROW, write_annex
+from xl_bdg.report.build import load_labels
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +72,7 @@ def test_targets_and_met_follow_the_national_strategy(annex, sample, project: Pr
     ds = sample.dataset
     labels = load_labels("vi")
     ws = load_workbook(annex)[labels["annex"]["sheet_targets"]]
-    year = project.period(ds.period).year
+    year = ds.period.year
     rows = [r for r in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + len(project.targets),
                                     values_only=True)]
     for t, row in zip(project.targets, rows, strict=True):

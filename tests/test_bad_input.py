@@ -8,7 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from badfiles import (
+from openpyxl import Workbook
+from support.badfiles import (
     edit_with_openpyxl,
     encrypted_ooxml,
     many_rows_sheet,
@@ -19,15 +20,14 @@ from badfiles import (
     write_zip,
     zip_members,
 )
-from openpyxl import Workbook
 
-from xl_bdg.fill import fill_workbook
-from xl_bdg.layout import IND_COL_VALUE, layout_for, ref
-from xl_bdg.project import Project
-from xl_bdg.reader import EMPTY_RUN, read_submission
+from xl_bdg.form.layout import IND_COL_VALUE, layout_for, ref
+from xl_bdg.form.project import Project
+from xl_bdg.reading.reader import EMPTY_RUN, read_submission
+from xl_bdg.sample.synth import synthesize
 from xl_bdg.submission import Submission
-from xl_bdg.synth import synthesize
-from xl_bdg.template import write_template
+from xl_bdg.workbook.fill import fill_workbook
+from xl_bdg.workbook.template import write_template
 
 UNIT, PERIOD = "XA-EAKAO", "2026-FY"
 
@@ -246,7 +246,7 @@ def test_formula_without_cached_value(project: Project, clean: Path, tmp_path: P
 
 @pytest.mark.libreoffice
 def test_formula_cached_after_libreoffice_save(project: Project, clean: Path, tmp_path: Path) -> None:
-    from xl_bdg.office import resave_xlsx
+    from support.office import resave_xlsx
 
     lay = layout_for(project.form)
     key = next(k for k, r in lay.indicator_rows.items() if r.indicator.field(r.field_id).type == "count")
@@ -376,7 +376,7 @@ def test_xlsm_read_and_macros_never_run(project: Project, clean: Path, tmp_path:
 
 @pytest.mark.libreoffice
 def test_old_xls_is_read(project: Project, clean: Path, tmp_path: Path) -> None:
-    from xl_bdg.office import convert
+    from support.office import convert
 
     path = convert(clean, "xls", tmp_path / "xls")
     sub, found = read(path, project)
@@ -450,6 +450,6 @@ def test_template_identity_changed(project: Project, clean: Path, tmp_path: Path
     ],
 )
 def test_uncached_formula_scan(xml: bytes, expected: list[tuple[int, int]]) -> None:
-    from xl_bdg.safety import uncached_formulas
+    from xl_bdg.reading.safety import uncached_formulas
 
     assert list(uncached_formulas(xml)) == expected

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from xl_bdg.coerce import coerce, is_empty, parse_date_text, parse_number, serial_to_date
+from xl_bdg.reading.coerce import coerce, is_empty, parse_date_text, parse_number, serial_to_date
 
 D = dt.date
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from badfiles import edit_with_openpyxl, minimal_docx
+from support.badfiles import edit_with_openpyxl, minimal_docx
+from support.office import resave_xlsx
 
-from xl_bdg.form import Indicator
-from xl_bdg.layout import layout_for
-from xl_bdg.office import resave_xlsx
-from xl_bdg.project import Project
-from xl_bdg.validation import validate_file
+from xl_bdg.form.definition import Indicator
+from xl_bdg.form.layout import layout_for
+from xl_bdg.form.project import Project
+from xl_bdg.validation.validate import validate_file
 
 UNIT, PERIOD = "XA-EAKAO", "2026-FY"
 Triple = tuple[str, str | None, str | None]
@@ -99,7 +99,7 @@ def test_clean_workbook_has_no_findings(project: Project, make_workbook: Callabl
                                               ("HOI-LHPN", "2026-AM"), ("PH-HALONG", "2025-H1")])
 def test_clean_workbooks_of_other_units_and_periods(project: Project, make_workbook: Callable[..., Path], unit: str,
                                                     period: str) -> None:
-    assert run(make_workbook(unit, period), project, expected_period=period, expected_unit=unit) == []
+    assert run(make_workbook(unit, period), project, expected_period=project.period(period), expected_unit=unit) == []
 
 
 @pytest.mark.libreoffice
@@ -122,7 +122,7 @@ def test_libreoffice_resaved_workbooks_give_the_same_findings(project: Project, 
 
 
 def _data(project: Project, unit: str = UNIT, period: str = PERIOD) -> Data:
-    from xl_bdg.synth import synthesize
+    from xl_bdg.sample.synth import synthesize
 
     u = project.registry.get(unit)
     assert u is not None
@@ -356,7 +356,7 @@ def test_negative_budget(project: Project, make_workbook: Callable[..., Path]) -
 def test_period_and_unit_as_asked(project: Project, make_workbook: Callable[..., Path]) -> None:
     lay = layout_for(project.form)
     s = lay.sheet["unit_info"]
-    got = run(make_workbook(), project, expected_period="2026-H1", expected_unit="SO-YTE")
+    got = run(make_workbook(), project, expected_period=project.period("2026-H1"), expected_unit="SO-YTE")
     assert got == sorted([("wrong-period", s, lay.unit_info_cell("period")),
                           ("wrong-unit", s, lay.unit_info_cell("unit_code"))])
 

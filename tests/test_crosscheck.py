@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from xl_bdg.aggregation import aggregate
-from xl_bdg.crosscheck import MIN_HISTORY, activities_in_two_units, cross_checks, is_outlier, outliers
+from xl_bdg.aggregation.combine import aggregate
+from xl_bdg.aggregation.crosscheck import MIN_HISTORY, activities_in_two_units, cross_checks, is_outlier, outliers
 from xl_bdg.dataset import Activity
 from xl_bdg.findings import FileReport
-from xl_bdg.intake import intake
-from xl_bdg.layout import layout_for
-from xl_bdg.ledger import Ledger, Received
+from xl_bdg.form.layout import layout_for
+from xl_bdg.ledger.intake import intake
+from xl_bdg.ledger.store import Ledger, Received
 from xl_bdg.submission import CellValue, Submission
 
 NEW_CODES = ("fy-below-h1", "value-outlier", "activity-in-two-units", "older-version-used")
@@ -52,7 +52,7 @@ def test_annual_below_half_year_through_the_ledger(project, make_workbook, tmp_p
     with Ledger(tmp_path / "ledger.sqlite") as led:
         intake(led, [h1], project, received_at=dt.datetime(2026, 5, 10))
         intake(led, [fy], project, received_at=dt.datetime(2026, 11, 10))
-        ds = aggregate(project, led, "2026-FY")
+        ds = aggregate(project, led, project.period("2026-FY"))
     found = [w for w in ds.warnings if w.code == "fy-below-h1"]
     cell = layout_for(project.form).indicator_cell("COMM_01")
     assert [(w.file, w.cell, w.value, w.params["other"]) for w in found if w.cell == cell] == [("fy.xlsx", cell, 1, 50)]

@@ -5,20 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_report import sample_run
 from typer.testing import CliRunner
 
 from xl_bdg.cli import app
-from xl_bdg.demo import MARKER, DemoResult, plan_roles, prepare_out_dir
-from xl_bdg.project import Project
-from xl_bdg.template import units_for
+from xl_bdg.form.project import Project
+from xl_bdg.sample.demo import MARKER, plan_roles, prepare_out_dir
+from xl_bdg.workbook.template import units_for
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def sample() -> DemoResult:
-    return sample_run()
 
 
 def test_every_part_of_the_season_is_played(project: Project):

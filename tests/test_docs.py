@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from xl_bdg.cli import app
-from xl_bdg.layout import layout_for
+from xl_bdg.form.layout import layout_for
 
 
 def test_docs_writes_both_references(project, tmp_path) -> None:

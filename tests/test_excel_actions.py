@@ -16,8 +16,8 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
-from xl_bdg import excel
-from xl_bdg.excel_actions import (
+from xl_bdg.excel import buttons as excel
+from xl_bdg.excel.actions import (
     SEND_DIR,
     check,
     check_outcome,
@@ -27,10 +27,10 @@ from xl_bdg.excel_actions import (
     send_outcome,
 )
 from xl_bdg.findings import FileReport, Finding
-from xl_bdg.layout import layout_for
-from xl_bdg.marks import MARK_RGB, RECORD_SHEET, TEXT, OpenpyxlMarker, apply_marks, has_marks
-from xl_bdg.template import workbook_name
-from xl_bdg.validation import validate_file
+from xl_bdg.form.layout import layout_for
+from xl_bdg.validation.marks import MARK_RGB, RECORD_SHEET, TEXT, OpenpyxlMarker, apply_marks, has_marks
+from xl_bdg.validation.validate import validate_file
+from xl_bdg.workbook.template import workbook_name
 
 
 def _break_totals(project):

@@ -9,8 +9,8 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from xl_bdg.aggregation import aggregate
-from xl_bdg.export import (
+from xl_bdg.aggregation.combine import aggregate
+from xl_bdg.aggregation.export import (
     COLUMNS,
     dataset_to_dict,
     dhis2_payload,
@@ -21,16 +21,16 @@ from xl_bdg.export import (
     write_parquet,
 )
 from xl_bdg.fileio import sha256_file
-from xl_bdg.intake import intake
-from xl_bdg.ledger import Ledger
-from xl_bdg.reader import read_submission
+from xl_bdg.ledger.intake import intake
+from xl_bdg.ledger.store import Ledger
+from xl_bdg.reading.reader import read_submission
 
 
 @pytest.fixture(scope="module")
 def exported(project, tmp_path_factory):
-    from xl_bdg.fill import fill_workbook
-    from xl_bdg.synth import synthesize
-    from xl_bdg.template import write_template
+    from xl_bdg.sample.synth import synthesize
+    from xl_bdg.workbook.fill import fill_workbook
+    from xl_bdg.workbook.template import write_template
 
     base = tmp_path_factory.mktemp("export")
     per = project.period("2026-FY")

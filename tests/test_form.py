@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from xl_bdg.form import FormError, load_form
-from xl_bdg.project import load_project
+from xl_bdg.form.definition import FormError, load_form
+from xl_bdg.form.project import load_project
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from test_report import sample_run
 
-from xl_bdg.charts import FEMALE, MET
+from xl_bdg.report.charts import FEMALE, MET
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Like LibreOffice: skipped on a developer machine without it, a failure in CI (which must install it).
@@ -33,8 +32,7 @@ def _pixels_near(img: Image.Image, hex_color: str, tol: int = 12) -> int:
                if all(abs(a - b) <= tol for a, b in zip(rgb[:3], want, strict=True)))
 
 
-def test_report_opens_in_chromium_and_shows_its_charts(tmp_path):
-    sample = sample_run()
+def test_report_opens_in_chromium_and_shows_its_charts(sample, tmp_path):
     page = next((sample.out_dir / "report").glob("*.html"))
     shot = _screenshot(page, tmp_path / "report.png", tmp_path / "profile", 9000)
     assert shot.stat().st_size > 50_000
@@ -46,8 +44,7 @@ def test_report_opens_in_chromium_and_shows_its_charts(tmp_path):
     assert _pixels_near(img, FEMALE) > 2_000
 
 
-def test_letter_opens_in_chromium(tmp_path):
-    sample = sample_run()
+def test_letter_opens_in_chromium(sample, tmp_path):
     page = next(p for p in sample.letters if p.suffix == ".html")
     shot = _screenshot(page, tmp_path / "letter.png", tmp_path / "profile", 1200)
     img = Image.open(shot).convert("RGB")

@@ -14,25 +14,16 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from support.ledger import snapshot
 
 from xl_bdg.fileio import sha256_file
-from xl_bdg.intake import IntakeEvent, intake, status
-from xl_bdg.ledger import Ledger, default_ledger_path
-from xl_bdg.reader import read_submission
+from xl_bdg.ledger.intake import IntakeEvent, intake
+from xl_bdg.ledger.status import status
+from xl_bdg.ledger.store import Ledger, default_ledger_path
+from xl_bdg.reading.reader import read_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_TIME = dt.datetime(2026, 11, 10, 9, 0)
-
-
-def snapshot(ledger_path: Path) -> dict[str, list[tuple]]:
-    """Every row of every table, and the archive listing: what 'changes nothing' compares."""
-    con = sqlite3.connect(ledger_path)
-    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    out = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
-    con.close()
-    archive = ledger_path.parent / f"{ledger_path.stem}-archive"
-    out["archive"] = sorted((str(p.relative_to(archive)), p.stat().st_size) for p in archive.rglob("*") if p.is_file())
-    return out
 
 
 def test_intake_records_values_findings_and_archive(project, make_workbook, tmp_path):
@@ -138,9 +129,9 @@ def test_interrupted_run_keeps_archive_and_ledger_consistent(project, make_workb
 _KILLED_RUN = textwrap.dedent("""
     import datetime as dt, sys, time
     from pathlib import Path
-    from xl_bdg.intake import intake
-    from xl_bdg.ledger import Ledger
-    from xl_bdg.project import load_project
+    from xl_bdg.ledger.intake import intake
+    from xl_bdg.ledger.store import Ledger
+    from xl_bdg.form.project import load_project
 
     def hook(ev):
         if ev.stage == "archived" and ev.path.name == sys.argv[3]:
@@ -177,9 +168,9 @@ def test_killed_intake_leaves_consistent_ledger(project, make_workbook, tmp_path
 _CONCURRENT_RUN = textwrap.dedent("""
     import datetime as dt, sys
     from pathlib import Path
-    from xl_bdg.intake import intake
-    from xl_bdg.ledger import Ledger
-    from xl_bdg.project import load_project
+    from xl_bdg.ledger.intake import intake
+    from xl_bdg.ledger.store import Ledger
+    from xl_bdg.form.project import load_project
 
     with Ledger(Path(sys.argv[1])) as led:
         r = intake(led, [Path(sys.argv[2])], load_project(), received_at=dt.datetime(2026, 11, 10, 9), workers=1,
@@ -208,7 +199,8 @@ def test_readers_do_not_wait_for_a_running_intake(project, make_workbook, tmp_pa
         intake(led, [make_workbook("SO-YTE", "2026-FY")], project, received_at=ON_TIME)
     with Ledger(path) as writer, writer.transaction():  # an intake holding the write lock
         with Ledger(path, timeout_ms=200) as reader:
-            assert [s.status for s in status(reader, project, "2026-FY") if s.unit == "SO-YTE"] == ["accepted"]
+            rows = status(reader, project, project.period("2026-FY"))
+            assert [s.status for s in rows if s.unit == "SO-YTE"] == ["accepted"]
         with (pytest.raises(sqlite3.OperationalError, match="locked"), Ledger(path, timeout_ms=200) as other,
               other.transaction()):
             pass  # a second writer waits, then gives up: never interleaves

@@ -8,12 +8,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from xl_bdg.aggregation import aggregate
+from xl_bdg.aggregation.combine import aggregate
+from xl_bdg.aggregation.export import dataset_to_dict
+from xl_bdg.aggregation.provenance import explain
 from xl_bdg.cli import app
-from xl_bdg.export import dataset_to_dict
-from xl_bdg.intake import intake, status
-from xl_bdg.ledger import Ledger
-from xl_bdg.provenance import explain
+from xl_bdg.ledger.intake import intake
+from xl_bdg.ledger.status import status
+from xl_bdg.ledger.store import Ledger
 
 WHEN = "2026-11-10T09:30"
 
@@ -65,8 +66,8 @@ def test_status_aggregate_explain_export(project, inbox, tmp_path, runner):
     st = runner.invoke(app, ["status", "--period", "2026-FY", "--format", "json"], env=env)
     assert st.exit_code == 1  # SO-YTE's only file is invalid
     with Ledger(ledger) as led:
-        lib_status = status(led, project, "2026-FY")
-        ds = aggregate(project, led, "2026-FY")
+        lib_status = status(led, project, project.period("2026-FY"))
+        ds = aggregate(project, led, project.period("2026-FY"))
     assert json.loads(st.stdout) == _json([vars(s) for s in lib_status])
     shown = runner.invoke(app, ["status", "-p", "2026-FY", "--lang", "en"], env=env)
     assert "Missing" in shown.stdout and "Invalid" in shown.stdout and "XA-EAKAO" in shown.stdout

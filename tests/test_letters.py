@@ -9,19 +9,12 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from test_report import sample_run
+from support.office import convert
 
-from xl_bdg.demo import DemoResult
-from xl_bdg.layout import layout_for
-from xl_bdg.ledger import Ledger
-from xl_bdg.letters import letter_context, units_to_write_to, write_letter
-from xl_bdg.office import convert
-from xl_bdg.project import Project
-
-
-@pytest.fixture(scope="module")
-def sample() -> DemoResult:
-    return sample_run()
+from xl_bdg.form.layout import layout_for
+from xl_bdg.form.project import Project
+from xl_bdg.ledger.store import Ledger
+from xl_bdg.report.letters import letter_context, units_to_write_to, write_letter
 
 
 @pytest.fixture()

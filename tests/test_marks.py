@@ -12,11 +12,13 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.styles.colors import Color
 from openpyxl.xml.functions import tostring
+from support.office import convert, resave_xlsx
 
 from xl_bdg.fileio import sha256_file
 from xl_bdg.findings import FileReport, Finding
-from xl_bdg.layout import layout_for
-from xl_bdg.marks import (
+from xl_bdg.form.layout import layout_for
+from xl_bdg.form.project import Project
+from xl_bdg.validation.marks import (
     MARK_RGB,
     RECORD_SHEET,
     TEXT,
@@ -28,8 +30,6 @@ from xl_bdg.marks import (
     plan_marks,
     remove_marks,
 )
-from xl_bdg.office import convert, resave_xlsx
-from xl_bdg.project import Project
 
 
 def _input_cells(project: Project, unit_code: str, period: str, n: int) -> list[tuple[str, str]]:
@@ -225,7 +225,7 @@ def test_marks_saved_by_libreoffice_can_still_be_cleared(project, marked_case, t
 
 def test_the_validator_recognises_its_own_marks(project, make_workbook, tmp_path):
     """An annotated copy sent back as is: one info finding that says so, not 'extra sheet' warnings."""
-    from xl_bdg.validation import validate_file
+    from xl_bdg.validation.validate import validate_file
 
     def too_many_women(data):
         data["activities"][0]["part_f"] = data["activities"][0]["part_t"] + 1

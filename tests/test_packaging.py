@@ -22,7 +22,7 @@ def test_installed_wheel_finds_its_data(tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     # Run from an empty folder with the unpacked wheel first on the path: the checkout must play no part.
-    code = ("from xl_bdg.project import load_project; p = load_project(); "
+    code = ("from xl_bdg.form.project import load_project; p = load_project(); "
             "print(p.schemas_dir); print(len(p.form.indicators))")
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("XL_BDG_SCHEMAS", None)

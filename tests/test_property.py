@@ -18,11 +18,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xl_bdg.fill import fill_workbook
-from xl_bdg.form import Check, Indicator
-from xl_bdg.project import Project, load_project
-from xl_bdg.template import write_template
-from xl_bdg.validation import validate_file
+from xl_bdg.form.definition import Check, Indicator
+from xl_bdg.form.project import Project, load_project
+from xl_bdg.validation.validate import validate_file
+from xl_bdg.workbook.fill import fill_workbook
+from xl_bdg.workbook.template import write_template
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = load_project(ROOT / "schemas")
@@ -137,6 +137,6 @@ def test_values_that_satisfy_the_form_validate_clean(case: tuple[str, str, dict[
         write_template(project, unit, project.period(period), TEMPLATES)
     with tempfile.TemporaryDirectory() as tmp:
         path = fill_workbook(project.form, template, data, Path(tmp) / "filled.xlsx")
-        sub, report = validate_file(path, project, expected_period=period, expected_unit=unit_code)
+        sub, report = validate_file(path, project, expected_period=project.period(period), expected_unit=unit_code)
     assert sub is not None
     assert [(f.code, f.where, f.value) for f in report.findings] == []

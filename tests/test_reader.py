@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from xl_bdg.layout import layout_for
-from xl_bdg.project import Project
-from xl_bdg.reader import read_submission
+from xl_bdg.form.layout import layout_for
+from xl_bdg.form.project import Project
+from xl_bdg.reading.reader import read_submission
+from xl_bdg.sample.synth import synthesize
 from xl_bdg.submission import Submission
-from xl_bdg.synth import synthesize
 
 
 def _expected(project: Project, unit: str, period: str) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def test_input_file_is_never_modified(project: Project, make_workbook) -> None:
 
 def test_empty_workbook_reads_with_no_values(project: Project, template_dir: Path) -> None:
     """A template sent back unfilled is read (validation then reports what is missing)."""
-    from xl_bdg.template import write_template
+    from xl_bdg.workbook.template import write_template
 
     template = write_template(project, project.registry.get("XA-EAKAO"), project.period("2026-H1"), template_dir)
     sub, findings = read_submission(template, project)
@@ -168,7 +168,7 @@ def test_empty_workbook_reads_with_no_values(project: Project, template_dir: Pat
 
 @pytest.mark.libreoffice
 def test_libreoffice_resaved_file_reads_the_same(project: Project, make_workbook, tmp_path: Path) -> None:
-    from xl_bdg.office import resave_xlsx
+    from support.office import resave_xlsx
 
     unit, period = "XA-EAKAO", "2026-FY"
     path = make_workbook(unit, period)

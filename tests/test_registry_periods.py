@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from xl_bdg.errors import FormError
 from xl_bdg.periods import parse_period
 
 
@@ -40,8 +41,13 @@ def test_period_defaults(project, code, start, end, deadline) -> None:
 
 
 def test_deadline_from_configuration() -> None:
-    p = parse_period("2027-FY", {"FY": {"deadline": "20/11"}})
+    p = parse_period("2027-FY", {"FY": {"label": "năm", "start": "01/01", "end": "31/12", "deadline": "20/11"}})
     assert p.deadline == dt.date(2027, 11, 20)
+
+
+def test_a_period_kind_missing_from_configuration_names_the_entry() -> None:
+    with pytest.raises(FormError, match=r"province.yaml: periods.H1"):
+        parse_period("2027-H1", {"FY": {"label": "năm", "start": "01/01", "end": "31/12", "deadline": "20/11"}})
 
 
 @pytest.mark.parametrize("bad", ["2026", "2026-Q1", "26-FY", "2026-fy ", "FY-2026"])

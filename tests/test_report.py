@@ -1,16 +1,12 @@
 """The province report: its context is documented, its templates use only that, and every number it prints is the
-dataset's. The sample season (`sample_run`) is the demo pipeline for real — templates, filled workbooks, intake,
-validation, aggregation — on a dozen units; the other report tests import it from here so it runs once."""
+dataset's. The sample season (the `sample` fixture of conftest.py) is the demo pipeline for real."""
 
 from __future__ import annotations
 
-import atexit
 import copy
-import functools
 import re
 import shutil
 import subprocess
-import tempfile
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,45 +18,21 @@ from docxtpl import DocxTemplate
 from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import meta, nodes
+from support.office import convert
 
-from xl_bdg.aggregation import combine
+from xl_bdg.aggregation.combine import combine
 from xl_bdg.dataset import UnitStatus
-from xl_bdg.demo import DemoResult, run_demo
-from xl_bdg.letters import LetterContext
-from xl_bdg.office import convert
-from xl_bdg.project import Project, load_project
-from xl_bdg.report import (
-    TEMPLATES_DIR,
-    ReportContext,
-    build_context,
-    field_docs,
-    fmt_num,
-    jinja_env,
-    load_labels,
-    parse_num,
-    render_html,
-    undocumented_fields,
-    write_report,
-)
-from xl_bdg.template import units_for
+from xl_bdg.form.project import Project
+from xl_bdg.report.build import build_context, load_labels
+from xl_bdg.report.context import ReportContext, field_docs, fmt_num, parse_num, undocumented_fields
+from xl_bdg.report.letters import LetterContext
+from xl_bdg.report.render import render_html
+from xl_bdg.report.write import write_report
+from xl_bdg.templating import TEMPLATES_DIR
+from xl_bdg.templating import environment as jinja_env
+from xl_bdg.workbook.template import units_for
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
-
-
-@functools.lru_cache(maxsize=1)
-def sample_run() -> DemoResult:
-    """The demo season on 7 departments and 5 communes (every role is played), written once per test run."""
-    out = Path(tempfile.mkdtemp(prefix="xlbdg-report-tests-"))
-    atexit.register(shutil.rmtree, out, True)
-    project = load_project(SCHEMAS)
-    units = units_for(project, project.period("2026-FY"))
-    codes = [u.code for u in units if u.kind != "commune"][:7] + [u.code for u in units if u.kind == "commune"][:5]
-    return run_demo(out, project, previous=None, units=codes, workers=2)
-
-
-@pytest.fixture(scope="module")
-def sample() -> DemoResult:
-    return sample_run()
 
 
 # --- numbers ------------------------------------------------------------------------------------------------------
@@ -85,9 +57,9 @@ def _attribute_names() -> set[str]:
     """Every name a template may put after a dot: fields of the context dataclasses, label keys, dict keys."""
     import dataclasses
 
-    import xl_bdg.letters as letters
-    import xl_bdg.report as report
-    import xl_bdg.report_context as context
+    import xl_bdg.report.build as report
+    import xl_bdg.report.context as context
+    import xl_bdg.report.letters as letters
 
     names: set[str] = {"get", "value"}
     for mod in (context, letters):
@@ -193,7 +165,7 @@ def test_every_number_in_the_html_report_equals_the_dataset(sample, project: Pro
         "female": sum(a.values.get("part_f") or 0 for a in acts),
         "budget_spent": sum(v for (scope, _, col), v in ds.budget.items() if scope == ds.province and col == "spent"),
         "targets_met": sum(1 for t in project.targets
-                           if t.met(ds.value(t.indicator), project.period(ds.period).year)),
+                           if t.met(ds.value(t.indicator), ds.period.year)),
     }
     shown = dict(by_kind["data-sum"])
     for key, value in expected.items():

@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from xl_bdg.cli import app
-from xl_bdg.layout import IND_COL_VALUE, layout_for
-from xl_bdg.project import load_project
-from xl_bdg.template import write_template
+from xl_bdg.form.layout import IND_COL_VALUE, layout_for
+from xl_bdg.form.project import load_project
+from xl_bdg.workbook.template import write_template
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 from openpyxl import load_workbook
+from support.office import convert, resave_xlsx
 
-from xl_bdg.layout import layout_for
-from xl_bdg.office import convert, resave_xlsx
-from xl_bdg.template import write_template
+from xl_bdg.form.layout import layout_for
+from xl_bdg.workbook.template import write_template
 
 pytestmark = pytest.mark.libreoffice
 
@@ -80,7 +80,7 @@ def _probe(path, sheet: str, cells: list[str]) -> dict:
         if os.environ.get("CI"):
             pytest.fail("python3-uno is not installed: .ci/run must install it")
         pytest.skip("python3-uno not installed")
-    script = Path(__file__).with_name("uno_probe.py")
+    script = Path(__file__).parent / "support" / "uno_probe.py"
     done = subprocess.run([exe, str(script), str(path), sheet, *cells], capture_output=True, text=True, timeout=240,
                           check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,14 +12,14 @@ from pathlib import Path
 import jinja2.meta
 import pytest
 from openpyxl import load_workbook
+from support.office import resave_xlsx
 from typer.testing import CliRunner
 
 from xl_bdg.cli import app
 from xl_bdg.findings import FileReport, Finding, Report
-from xl_bdg.office import resave_xlsx
-from xl_bdg.project import Project
-from xl_bdg.render import TEMPLATE, FileSection, FindingRow, ValidationPage, environment, render_html
-from xl_bdg.validation import validate_paths
+from xl_bdg.form.project import Project
+from xl_bdg.validation.page import TEMPLATE, FileSection, FindingRow, ValidationPage, environment, render_html
+from xl_bdg.validation.validate import validate_paths
 
 runner = CliRunner()
 
@@ -44,7 +44,7 @@ def folder(make_workbook: Callable[..., Path], tmp_path: Path) -> Path:
 def test_text_output_names_every_problem_at_its_cell(project: Project, folder: Path) -> None:
     result = runner.invoke(app, ["validate", str(folder), "--period", "2026-FY"])
     assert result.exit_code == 1, result.output
-    report, _ = validate_paths([folder], project, "2026-FY")
+    report, _ = validate_paths([folder], project, project.period("2026-FY"))
     assert [f.count("error") > 0 for f in report.files] == [True, True, False]  # sorted: Báo…, hong, sach
     for fr in report.files:
         assert fr.file in result.stdout
@@ -125,7 +125,7 @@ def test_template_uses_only_the_documented_context() -> None:
     assert used["page"] - {"words"} <= fields[ValidationPage]
     assert used["f"] <= fields[FileSection] and used["x"] <= fields[FindingRow]
     words = set(re.findall(r"page\.words\.(\w+)", source))
-    from xl_bdg.render import WORDS
+    from xl_bdg.validation.page import WORDS
 
     assert words <= set(WORDS["vi"]) and set(WORDS["vi"]) == set(WORDS["en"])
 

@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from xl_bdg.findings import Finding
-from xl_bdg.project import Project, load_project
-from xl_bdg.reader import read_submission
+from xl_bdg.form.project import Project, load_project
+from xl_bdg.reading.reader import read_submission
 from xl_bdg.submission import CellValue, Submission
-from xl_bdg.validation import expand_paths, validate_file, validate_paths, validate_submission
+from xl_bdg.validation.validate import expand_paths, validate_file, validate_paths, validate_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,8 @@ def codes(findings: list[Finding]) -> list[tuple[str, str | None]]:
 
 
 def test_clean_submission(project: Project, sub: Submission) -> None:
-    assert validate_submission(sub, project, expected_period=sub.period, expected_unit=sub.unit_code) == []
+    per = project.period(sub.period)
+    assert validate_submission(sub, project, expected_period=per, expected_unit=sub.unit_code) == []
 
 
 def test_list_values_compare_in_nfc(project: Project, sub: Submission) -> None:
@@ -144,10 +145,11 @@ def test_batch_equals_file_by_file(project: Project, make_workbook: Callable[...
     # The same workbook twice: its activities are not duplicates of each other across files.
     shutil.copy(files[0], folder / "f.xlsx")
     seen: list[tuple[int, int]] = []
-    report, subs = validate_paths([folder], project, "2026-FY", workers=2, progress=lambda a, b: seen.append((a, b)))
+    report, subs = validate_paths([folder], project, project.period("2026-FY"), workers=2,
+                                  progress=lambda a, b: seen.append((a, b)))
     names = [Path(f.file).name for f in report.files]
     assert names == ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx", "e.xlsx", "f.xlsx"]
-    alone = [validate_file(Path(fr.file), project, "2026-FY")[1] for fr in report.files]
+    alone = [validate_file(Path(fr.file), project, project.period("2026-FY"))[1] for fr in report.files]
     one_by_one = [sorted((f.code, f.sheet, f.cell) for f in fr.findings) for fr in alone]
     batch = [sorted((f.code, f.sheet, f.cell) for f in fr.findings) for fr in report.files]
     assert batch == one_by_one

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .periods import Period
+
 
 @dataclass(frozen=True)
 class Source:
@@ -73,7 +75,7 @@ class Activity:
 class Dataset:
     """The merged data of one period."""
 
-    period: str
+    period: Period
     province: str
     generated_at: dt.datetime
     figures: dict[tuple[str, str | None, str], Figure] = field(default_factory=dict)

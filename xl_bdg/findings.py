@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .form import Message
+from .catalogue import Message
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

@@ -7,16 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .form import PERIOD_KINDS, FormError
+from .errors import FormError
 
+#: The period kinds: the half-year, the year, the Action Month (15/11–15/12).
+PERIOD_KINDS = ("H1", "FY", "AM")
 _PERIOD = re.compile(r"^(\d{4})-(H1|FY|AM)$")
-_DEFAULTS = {
-    "H1": {"label": "6 tháng đầu năm", "label_en": "first half-year", "start": "01/01", "end": "30/06",
-           "deadline": "15/05"},
-    "FY": {"label": "năm", "label_en": "year", "start": "01/01", "end": "31/12", "deadline": "15/11"},
-    "AM": {"label": "Tháng hành động vì bình đẳng giới", "label_en": "Action Month", "start": "15/11",
-           "end": "15/12", "deadline": "25/12"},
-}
 
 
 @dataclass(frozen=True)
@@ -58,22 +53,27 @@ def is_period_code(text: str) -> bool:
 
 
 def parse_period(text: str, config: dict[str, Any] | None = None) -> Period:
-    """Parse `2026-FY` into a Period using the province's `periods` configuration; raise ValueError if malformed."""
+    """Parse `2026-FY` into a Period using the province's `periods` configuration (province.yaml); raise ValueError
+    when the text is not a period code, FormError when the configuration lacks the period kind."""
     m = _PERIOD.match(text.strip())
     if not m:
         raise ValueError(f"'{text}' is not a period: write YYYY-H1, YYYY-FY or YYYY-AM (e.g. 2026-FY)")
     year, kind = int(m.group(1)), m.group(2)
-    conf = {**_DEFAULTS[kind], **((config or {}).get(kind) or {})}
     where = f"province.yaml: periods.{kind}"
+    conf = (config or {}).get(kind)
+    if not isinstance(conf, dict) or any(k not in conf for k in ("label", "start", "end", "deadline")):
+        raise FormError(f"{where}: needs label, start, end and deadline (day/month)")
     return Period(year=year, kind=kind, start=_day_month(conf["start"], year, where),
                   end=_day_month(conf["end"], year, where), deadline=_day_month(conf["deadline"], year, where),
                   label=conf["label"], label_en=conf.get("label_en", conf["label"]))
 
 
-def action_month_window(year: int, config: dict[str, Any] | None = None) -> tuple[dt.date, dt.date]:
-    """The Action Month window of `year` (default 15/11–15/12)."""
-    conf = config or {"start": "15/11", "end": "15/12"}
+def action_month_window(year: int, config: dict[str, Any] | None) -> tuple[dt.date, dt.date]:
+    """The Action Month window of `year` from province.yaml `action_month` (start and end as day/month)."""
     where = "province.yaml: action_month"
+    conf = config or {}
+    if "start" not in conf or "end" not in conf:
+        raise FormError(f"{where}: needs start and end (day/month)")
     return _day_month(conf["start"], year, where), _day_month(conf["end"], year, where)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..addin import ADDIN_NAME, AddinError, addin_dir, build_addin, install_addin
+from ..excel.addin import ADDIN_NAME, AddinError, addin_dir, build_addin, install_addin
 from .common import app, console, fail
 
 addin_app = typer.Typer(help="Add-in Excel (thẻ BĐG) / the Excel add-in (BĐG tab).", no_args_is_help=True)

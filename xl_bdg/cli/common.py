@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..form import FormError
-from ..project import Project, load_project
+from ..form.definition import FormError
+from ..form.project import Project, load_project
 
 app = typer.Typer(
     name="xl-bdg",

@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from ..fileio import write_text_atomic
-from ..formdoc import form_reference
+from ..form.reference import form_reference
 from .common import SchemasOpt, app, console, open_project
 
 

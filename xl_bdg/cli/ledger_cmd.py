@@ -12,12 +12,13 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from ..aggregation import aggregate
-from ..export import dataset_to_dict, long_rows, write_csv, write_dhis2, write_parquet
+from ..aggregation.combine import aggregate
+from ..aggregation.export import dataset_to_dict, long_rows, write_csv, write_dhis2, write_parquet
+from ..aggregation.provenance import explain, formula
 from ..findings import show_value
-from ..intake import IntakeEvent, intake, status
-from ..ledger import DEFAULT_NAME, Ledger
-from ..provenance import explain, formula
+from ..ledger.intake import IntakeEvent, intake
+from ..ledger.status import status
+from ..ledger.store import DEFAULT_NAME, Ledger
 from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -85,8 +86,7 @@ def intake_command(
     Ví dụ / example: [bold]xl-bdg intake inbox/ --period 2026-FY --received-at 2026-11-14T09:30[/]
     """
     project, lang, fmt = open_project(schemas), check_lang(lang), _fmt(fmt)
-    if period:
-        parse_period_or_exit(project, period)
+    per = parse_period_or_exit(project, period) if period else None
     try:
         when = dt.datetime.fromisoformat(received_at) if received_at else None
     except ValueError:
@@ -97,7 +97,7 @@ def intake_command(
         def tick(ev: IntakeEvent) -> None:
             bar.update(task, total=ev.total, completed=ev.done)
 
-        result = intake(led, paths, project, received_at=when, expected_period=period, progress=tick)
+        result = intake(led, paths, project, received_at=when, expected_period=per, progress=tick)
     if fmt == "json":
         _print_json(result.to_dict(project.form.messages, lang))
         raise typer.Exit(result.exit_code)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..ledger import DEFAULT_NAME, Ledger
+from ..ledger.store import DEFAULT_NAME, Ledger
 from .common import (
     EXIT_OK,
     LangOpt,
@@ -25,6 +25,8 @@ from .common import (
     parse_period_or_exit,
 )
 
+#: The season `xl-bdg demo` plays: the year, after its half-year.
+DEMO_PERIOD, DEMO_PREVIOUS = "2026-FY", "2026-H1"
 OutOpt = Annotated[Path, typer.Option("--out", "-o", file_okay=False, help="Thư mục ghi kết quả.")]
 
 
@@ -33,7 +35,7 @@ def _dataset(schemas: Path | None, period: str, ledger: Path):
     per = parse_period_or_exit(project, period)
     if not ledger.exists():
         raise fail(f"không thấy sổ tiếp nhận / no ledger at {ledger}: chạy `xl-bdg intake` trước")
-    from ..aggregation import aggregate
+    from ..aggregation.combine import aggregate
 
     try:
         led = Ledger(ledger)
@@ -50,8 +52,8 @@ def report_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), ou
     Ví dụ / example: [bold]xl-bdg report --period 2026-FY --ledger ledger.sqlite --out report/[/]
     """
     check_lang(lang)
-    from ..letters import write_letters
-    from ..report import write_report
+    from ..report.letters import write_letters
+    from ..report.write import write_report
 
     project, per, led, ds = _dataset(schemas, period, ledger)
     with led:
@@ -72,7 +74,7 @@ def letters_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), o
     Ví dụ / example: [bold]xl-bdg letters --period 2026-FY --out letters/[/]
     """
     check_lang(lang)
-    from ..letters import write_letters
+    from ..report.letters import write_letters
 
     project, per, led, ds = _dataset(schemas, period, ledger)
     with led:
@@ -91,8 +93,8 @@ def demo_command(out: OutOpt = Path("demo-output"), lang: LangOpt = "vi", schema
     hợp, viết báo cáo, thư góp ý và tệp xuất. Ví dụ / example: [bold]xl-bdg demo --out demo-output/[/]
     """
     check_lang(lang)
-    from ..demo import prepare_out_dir, run_demo
-    from ..report import load_labels
+    from ..report.build import load_labels
+    from ..sample.demo import prepare_out_dir, run_demo
 
     project = open_project(schemas)
     try:
@@ -101,7 +103,8 @@ def demo_command(out: OutOpt = Path("demo-output"), lang: LangOpt = "vi", schema
         raise fail(str(exc)) from None
     start = time.perf_counter()
     with console.status("Đang chạy thử…") as spin:
-        result = run_demo(out, project, lang=lang, step=lambda name: spin.update(f"Đang chạy thử: {name}…"))
+        result = run_demo(out, project, project.period(DEMO_PERIOD), previous=project.period(DEMO_PREVIOUS), lang=lang,
+                          step=lambda name: spin.update(f"Đang chạy thử: {name}…"))
     labels = load_labels(lang)
     table = Table(title=f"{labels['demo']['title']} — {result.period}")
     table.add_column(labels["demo"]["what"])

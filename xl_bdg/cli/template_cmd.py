@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import track
 
-from ..template import units_for, write_template
+from ..workbook.template import units_for, write_template
 from .common import PeriodOpt, SchemasOpt, app, console, fail, open_project, parse_period_or_exit
 
 

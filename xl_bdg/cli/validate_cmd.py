@@ -11,9 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from ..findings import Report
-from ..project import Project
-from ..render import text_lines, write_html
-from ..validation import expand_paths, validate_paths
+from ..form.project import Project
+from ..validation.page import text_lines, write_html
+from ..validation.validate import expand_paths, validate_paths
 from .common import LangOpt, SchemasOpt, app, check_lang, console, err, fail, open_project, parse_period_or_exit
 
 STYLES = {"ok": "bold green", "warnings": "bold yellow", "errors": "bold red", "error": "red", "warning": "yellow",
@@ -22,7 +22,7 @@ PROGRESS_FROM = 10  # files: below this a progress bar only flickers
 
 
 def _annotate(report: Report, project: Project, dest: Path, lang: str) -> int:
-    from ..marks import annotate_copy  # openpyxl writing is only needed here
+    from ..validation.marks import annotate_copy  # openpyxl writing is only needed here
 
     written = 0
     for fr in report.files:
@@ -56,8 +56,7 @@ def validate_command(
     if fmt not in ("text", "json"):
         raise fail(f"--format phải là text hoặc json (got '{fmt}')")
     project = open_project(schemas)
-    if period is not None:
-        period = parse_period_or_exit(project, period).code
+    per = parse_period_or_exit(project, period) if period is not None else None
     total = len(expand_paths(paths))
     if total == 0:
         raise fail("không tìm thấy tệp .xlsx, .xlsm hoặc .xls nào / no workbook found in "
@@ -66,10 +65,10 @@ def validate_command(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err, transient=True) as bar:
             task = bar.add_task("Đang kiểm tra…" if lang == "vi" else "Validating…", total=total)
-            report, _ = validate_paths(paths, project, period, workers,
+            report, _ = validate_paths(paths, project, per, workers,
                                        progress=lambda done, n: bar.update(task, completed=done, total=n))
     else:
-        report, _ = validate_paths(paths, project, period, workers)
+        report, _ = validate_paths(paths, project, per, workers)
     messages = project.form.messages
     if fmt == "json":
         typer.echo(json.dumps(report.to_dict(messages, lang), ensure_ascii=False, indent=2))

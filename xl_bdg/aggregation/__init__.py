@@ -1,0 +1,29 @@
+"""The aggregation stage: the accepted submissions of a period merged into the province `Dataset`.
+
+Takes a `Project`, a `Ledger` and a `Period` (`aggregate`), or submissions directly (`combine`, pure); returns a
+`Dataset` whose every figure keeps the cells it came from (`explain`). Ratios are recomputed from summed numerators
+and denominators, never averaged. `crosscheck` adds the warnings no single file can show; `export` writes the long
+table (CSV, Parquet) and DHIS2 dataValueSets.
+"""
+
+from __future__ import annotations
+
+from .combine import aggregate, combine
+from .crosscheck import cross_checks
+from .export import dataset_to_dict, dhis2_payload, long_rows, write_csv, write_dhis2, write_parquet
+from .provenance import Trail, explain, formula
+
+__all__ = [
+    "Trail",
+    "aggregate",
+    "combine",
+    "cross_checks",
+    "dataset_to_dict",
+    "dhis2_payload",
+    "explain",
+    "formula",
+    "long_rows",
+    "write_csv",
+    "write_dhis2",
+    "write_parquet",
+]

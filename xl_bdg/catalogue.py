@@ -1,0 +1,148 @@
+"""Every word xl-bdg shows a person, read from data files, in Vietnamese or English.
+
+Two catalogues, one home each:
+- `schemas/messages.yaml`: the texts of each finding code (title and message, both languages);
+- `schemas/words.yaml`: every other word of the tool (status words, table headers, button captions, page words,
+  command-line messages and option help), under `vi:` and `en:` with the same keys.
+
+The report's own headings live with its templates (`report_templates/labels.yaml`); `report.build` merges the
+shared sections (status, timeliness, kinds of unit) from here, so a status has one word in the terminal, the report,
+the letters and the annex. Python code holds no Vietnamese text: a test reads the package and fails on any.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import FormError
+from .resources import data_dir
+from .text import nfc
+
+LANGS = ("vi", "en")
+SEVERITIES = ("error", "warning", "info")
+#: The default words and messages (the project's own schemas/, or the copy inside an installed wheel).
+DEFAULT_DIR = data_dir("schemas")
+
+
+@dataclass(frozen=True)
+class Message:
+    """Texts of one finding code."""
+
+    code: str
+    severity: str
+    title: dict[str, str]
+    message: dict[str, str]
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    if isinstance(value, dict):
+        return {_norm(k): _norm(v) for k, v in value.items()}
+    return value
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file as NFC data (the C loader when PyYAML has it); FormError naming the file when unreadable."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return _norm(yaml.load(fh, Loader=loader))
+    except FileNotFoundError as exc:
+        raise FormError(f"{path.name}: file not found at {path}") from exc
+    except yaml.YAMLError as exc:
+        raise FormError(f"{path.name}: not valid YAML: {exc}") from exc
+
+
+def parse_messages(raw: Any, where: str = "messages.yaml") -> dict[str, Message]:
+    """Check and build the finding catalogue; FormError names the bad entry."""
+    out: dict[str, Message] = {}
+    for code, entry in (raw or {}).items():
+        here = f"{where}: {code}"
+        if not isinstance(entry, dict):
+            raise FormError(f"{here}: expected a mapping")
+        sev, title, message = entry.get("severity"), entry.get("title"), entry.get("message")
+        if sev not in SEVERITIES:
+            raise FormError(f"{here}: unknown severity '{sev}'")
+        if not isinstance(title, dict) or not isinstance(message, dict) \
+                or any(lang not in title or lang not in message for lang in LANGS):
+            raise FormError(f"{here}: title and message need both 'vi' and 'en'")
+        out[str(code)] = Message(code=str(code), severity=sev, title=title, message=message)
+    return out
+
+
+class Words:
+    """The words of one language: `words("status.missing")`, `words("cli.no_ledger", path=p)`."""
+
+    def __init__(self, tree: dict[str, Any], lang: str) -> None:
+        self.tree = tree
+        self.lang = lang
+
+    def node(self, key: str) -> Any:
+        """The entry at a dotted key (a text, a list or a section); KeyError names the key when missing."""
+        node: Any = self.tree
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"words.yaml: {self.lang}.{key} is missing")
+            node = node[part]
+        return node
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        """The text at `key`, with `{name}` placeholders filled from `params`."""
+        text = self.node(key)
+        if not isinstance(text, str):
+            raise KeyError(f"words.yaml: {self.lang}.{key} is not a text")
+        return text.format(**params) if params else text
+
+    def section(self, key: str) -> dict[str, Any]:
+        """A whole section as a dict (e.g. every status word by status id)."""
+        node = self.node(key)
+        if not isinstance(node, dict):
+            raise KeyError(f"words.yaml: {self.lang}.{key} is not a section")
+        return node
+
+
+def _paths(tree: Any, prefix: str = "") -> set[str]:
+    if not isinstance(tree, dict):
+        return {prefix}
+    return {p for k, v in tree.items() for p in _paths(v, f"{prefix}.{k}" if prefix else str(k))}
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path) -> dict[str, dict[str, Any]]:
+    raw = read_yaml(path) or {}
+    for lang in LANGS:
+        if not isinstance(raw.get(lang), dict):
+            raise FormError(f"{path.name}: needs a section '{lang}'")
+    missing = _paths(raw["vi"]) ^ _paths(raw["en"])
+    if missing:
+        raise FormError(f"{path.name}: 'vi' and 'en' must have the same keys; only in one: {sorted(missing)[:5]}")
+    return raw
+
+
+def words_file(schemas_dir: Path | None = None) -> Path:
+    """words.yaml of a schemas folder when it has one, else the project's own."""
+    if schemas_dir is not None and (schemas_dir / "words.yaml").exists():
+        return schemas_dir / "words.yaml"
+    return DEFAULT_DIR / "words.yaml"
+
+
+def words(lang: str = "vi", schemas_dir: Path | None = None) -> Words:
+    """The words of `lang` ('vi' or 'en')."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    return Words(_load(words_file(schemas_dir).resolve())[lang], lang)
+
+
+def env_lang(default: str = "vi") -> str:
+    """The language asked for by $XL_BDG_LANG ('vi' or 'en'), else `default`."""
+    lang = os.environ.get("XL_BDG_LANG", default).strip().lower()
+    return lang if lang in LANGS else default

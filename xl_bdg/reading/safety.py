@@ -1,0 +1,349 @@
+"""Checks made before any spreadsheet parser sees a file: is it a spreadsheet at all, is it whole, is it safe.
+
+Everything here works on the file's bytes and on the zip directory, with bounds checked before anything is
+decompressed: an empty file, a PDF or Word document renamed .xlsx, a truncated zip, a password-protected workbook
+(an OLE container holding 'EncryptedPackage'), a zip bomb, an XML entity declaration, a sheet whose cells would
+span millions of rows. Each problem is a finding; the file itself is only read, never changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from ..findings import Finding
+from ..form.definition import Form
+from ..text import nfc
+
+MAX_FILE_BYTES = 50 * 1024 * 1024  # a filled form is well under 1 MB; 50 MB is already absurd
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # total declared uncompressed size of all zip members
+MAX_RATIO = 200  # declared uncompressed / compressed size of one member (bombs are ~1000×)
+RATIO_MIN_SIZE = 1024 * 1024  # small members may compress very well without harm
+MAX_MEMBERS = 5000
+MAX_BOX_CELLS = 3_000_000  # rows × columns a sheet's cells may span (the parser allocates the whole box)
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_OLE_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+_OLE_WORD = "WordDocument".encode("utf-16-le")
+_OLE_PPT = "PowerPoint Document".encode("utf-16-le")
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_TEXT_MEMBER = (".xml", ".rels", ".vml")
+_ROW_R = re.compile(rb"row\b[^>]*?\sr=\"(\d+)\"")  # a literal start keeps the scan fast
+# Only cells beyond column Z matter for the extent (and they are rare), so only they are matched.
+_FAR_REF = re.compile(rb"r=\"(?:[A-Z]{2}|[A-Z]?\d{5})")
+_SMALL_ROWS = 100_000
+_WIDE_CELL = re.compile(rb"r=\"([A-Z]{2,3})\d")
+_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^/>]*>")
+
+
+def finding(form: Form, code: str, file: str, sheet: str | None = None, cell: str | None = None, value: Any = None,
+            severity: str | None = None, **params: Any) -> Finding:
+    """A finding with the catalogue's default severity for `code` (unless `severity` overrides it)."""
+    msg = form.messages.get(code)
+    sev = severity or (msg.severity if msg else "error")
+    return Finding(code=code, severity=sev, file=file, sheet=sheet, cell=cell, value=value, params=params)
+
+
+@dataclass
+class Inspection:
+    """What the pre-open checks learnt: the bytes to parse, their hash, the sheets' XML, and the findings."""
+
+    data: bytes = b""
+    sha256: str = ""
+    kind: str = ""  # "xlsx" (any OOXML workbook, .xlsm included) or "xls"
+    macros: bool = False
+    sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet title (NFC) → zip member
+    members: dict[str, bytes] = field(default_factory=dict)  # decompressed XML members
+    findings: list[Finding] = field(default_factory=list)
+    fatal: bool = False
+
+    def sheet_xml(self, title: str) -> bytes | None:
+        """The decompressed XML of a sheet, by title; None when unknown (e.g. an .xls file)."""
+        part = self.sheet_parts.get(title)
+        return self.members.get(part) if part else None
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """(rows, columns) that the cells of a sheet XML may span, over-estimated: rows without an `r` attribute are
+    counted too, and at least 26 columns are assumed."""
+    n_rows = xml.count(b"<row") + xml.count(b":row ")
+    if n_rows < _SMALL_ROWS and not _FAR_REF.search(xml):
+        # No reference beyond column Z or row 99,999 and few rows: the box is small (the common case, ~0.3 ms).
+        return max(n_rows, 9_999), 26
+    rows = max((int(m) for m in _ROW_R.findall(xml)), default=0)
+    rows = max(rows, xml.count(b"<row") + xml.count(b":row "))
+    cols = max((_col_number(m) for m in set(_WIDE_CELL.findall(xml))), default=26)
+    return rows, cols
+
+
+_ROW_SPLIT = re.compile(rb"<(?:\w+:)?row\b")
+_ROW_HEAD = re.compile(rb"[^>]*?\br=\"(\d+)\"")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+
+
+def filled_rows(xml: bytes, first_row: int, ignore_col: int = 1) -> int:
+    """How many rows from `first_row` on hold a value outside column `ignore_col`, counted in a sheet's XML
+    without parsing it (the bound on activity rows is checked before the sheet is handed to a parser)."""
+    count = 0
+    for index, chunk in enumerate(_ROW_SPLIT.split(xml)[1:], start=1):
+        head = _ROW_HEAD.match(chunk)
+        if (int(head.group(1)) if head else index) < first_row or not _VALUE.search(chunk):
+            continue
+        for m in _CELL_VALUE.finditer(chunk):
+            if m.group(2) and _col_number(m.group(1)) != ignore_col and _VALUE.search(m.group(2)):
+                count += 1
+                break
+    return count
+
+
+_F_OPEN = re.compile(rb"<f[\s>/]")  # a literal start keeps the scan fast; prefixed tags take the slow one
+_F_OPEN_NS = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_C_OPEN = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})(\d+)\"[^>]*>")
+_C_CLOSE = re.compile(rb"</(?:\w+:)?c>")
+_V_FILLED = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]+</(?:\w+:)?v>")
+_V_ANY = re.compile(rb"<(?:\w+:)?v[\s>/]")
+
+
+def uncached_formulas(xml: bytes) -> Iterable[tuple[int, int]]:
+    """(row, col) of cells with a formula and no cached value, from a sheet's XML."""
+    pattern = _F_OPEN_NS if b":f>" in xml or b":f " in xml else _F_OPEN
+    for m in pattern.finditer(xml):
+        # The cell's opening tag sits just before its <f>; a short window back is enough to find it.
+        heads = list(_C_OPEN.finditer(xml, max(0, m.start() - 512), m.start()))
+        if not heads:
+            continue
+        head = heads[-1]
+        close = _C_CLOSE.search(xml, m.end())
+        end = close.start() if close else len(xml)
+        if _V_FILLED.search(xml, m.start(), end):
+            continue
+        if b't="str"' in head.group(0) and _V_ANY.search(xml, m.start(), end):
+            continue  # a text formula whose result is the empty string: cached, just empty
+        yield int(head.group(2)), _col_number(head.group(1))
+
+
+class _Refused(Exception):
+    """Internal: stop inspecting; the finding is already recorded."""
+
+
+class _Inspector:
+    def __init__(self, path: Path, form: Form) -> None:
+        self.path, self.form, self.file = path, form, str(path)
+        self.out = Inspection()
+
+    def refuse(self, code: str, value: Any = None, **params: Any) -> None:
+        self.out.findings.append(finding(self.form, code, self.file, value=value, **params))
+        self.out.fatal = True
+        raise _Refused
+
+    def run(self) -> Inspection:
+        try:
+            self._read()
+            head = self.out.data[:8]
+            if head.startswith(ZIP_MAGIC):
+                self._zip()
+            elif head == OLE_MAGIC:
+                self._ole()
+            elif head.startswith(b"%PDF"):
+                self.refuse("not-spreadsheet", kind="PDF")
+            elif head.startswith(b"PK"):
+                self.refuse("corrupt-file", reason="zip")
+            else:
+                self.refuse("not-spreadsheet", kind=_sniff_text(self.out.data))
+        except _Refused:
+            pass
+        return self.out
+
+    def _read(self) -> None:
+        try:
+            size = self.path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.refuse("file-too-large", value=size, limit=MAX_FILE_BYTES)
+            data = self.path.read_bytes()
+        except OSError as exc:
+            self.refuse("file-not-readable", value=exc.strerror or type(exc).__name__)
+        if not data:
+            self.refuse("empty-file")
+        self.out.data = data
+        self.out.sha256 = hashlib.sha256(data).hexdigest()
+
+    def _ole(self) -> None:
+        data = self.out.data
+        if _ENCRYPTED in data:
+            self.refuse("password-protected")
+        if _OLE_WORD in data:
+            self.refuse("not-spreadsheet", kind="Word (.doc)")
+        if _OLE_PPT in data:
+            self.refuse("not-spreadsheet", kind="PowerPoint (.ppt)")
+        if not any(name in data for name in _OLE_WORKBOOK):
+            self.refuse("not-spreadsheet", kind="OLE")
+        self.out.kind = "xls"
+
+    def _zip(self) -> None:
+        try:
+            zf = zipfile.ZipFile(BytesIO(self.out.data))
+            infos = zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            self.refuse("corrupt-file", reason="zip")
+        if len(infos) > MAX_MEMBERS:
+            self.refuse("zip-bomb", value=len(infos), reason="members")
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNCOMPRESSED:
+            self.refuse("zip-bomb", value=total, reason="size")
+        for info in infos:
+            if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                self.refuse("zip-bomb", value=info.filename, reason="ratio")
+            if info.flag_bits & 0x1:
+                self.refuse("password-protected")
+        names = {i.filename for i in infos}
+        kind = _package_kind(zf, names)
+        if kind is not None:
+            self.refuse("not-spreadsheet", kind=kind)
+        for info in infos:
+            if info.filename.lower().endswith(_TEXT_MEMBER):
+                self.out.members[info.filename] = self._member(zf, info)
+        for name, blob in self.out.members.items():
+            if _has_dtd(blob):
+                self.out.findings.append(finding(self.form, "xml-entity", self.file, value=name))
+                self.out.fatal = True
+                raise _Refused
+        self.out.macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+        self.out.kind = "xlsx"
+        self._sheets(self._workbook_part())
+
+    def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+        try:
+            # zipfile stops at the declared size and checks the CRC: a member that lies about its size fails here.
+            return zf.read(info)
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            self.refuse("corrupt-file", value=info.filename, reason=type(exc).__name__)
+        raise AssertionError("unreachable")
+
+    def _workbook_part(self) -> str:
+        part = None
+        rels = self.out.members.get("_rels/.rels")
+        if rels is not None:
+            for rel in _relationships(rels, self):
+                if rel[1].endswith("/officeDocument"):
+                    part = rel[2].lstrip("/")
+        part = part or "xl/workbook.xml"
+        if part.endswith(".bin"):
+            self.refuse("not-spreadsheet", kind="Excel binary (.xlsb)")
+        if part not in self.out.members:
+            self.refuse("not-spreadsheet", kind="zip")
+        return part
+
+    def _sheets(self, wb_part: str) -> None:
+        base = PurePosixPath(wb_part).parent
+        rels_name = str(base / "_rels" / (PurePosixPath(wb_part).name + ".rels"))
+        targets: dict[str, str] = {}
+        if rels_name in self.out.members:
+            for rid, _typ, target in _relationships(self.out.members[rels_name], self):
+                targets[rid] = target.lstrip("/") if target.startswith("/") else str(base / target)
+        root = _parse(self.out.members[wb_part], self)
+        for el in root.iter():
+            if el.tag.rsplit("}", 1)[-1] != "sheet":
+                continue
+            # Any namespace: transitional and strict OOXML name the relationships namespace differently.
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
+            name = nfc(el.get("name") or "")
+            if rid in targets:
+                self.out.sheet_parts[name] = _normpath(targets[rid])
+        for title, part in self.out.sheet_parts.items():
+            xml = self.out.members.get(part)
+            if xml is None:
+                continue
+            rows, cols = sheet_extent(xml)
+            if rows * cols > MAX_BOX_CELLS:
+                self.out.findings.append(finding(self.form, "sheet-too-large", self.file, sheet=title,
+                                                 value=f"{rows:,} × {cols}", rows=rows, cols=cols))
+                self.out.fatal = True
+                raise _Refused
+
+
+def _normpath(path: str) -> str:
+    parts: list[str] = []
+    for p in path.split("/"):
+        if p == "..":
+            if parts:
+                parts.pop()
+        elif p and p != ".":
+            parts.append(p)
+    return "/".join(parts)
+
+
+def _parse(blob: bytes, insp: _Inspector) -> ET.Element:
+    # Only called on members already checked to carry no DOCTYPE/ENTITY, so nothing can be expanded.
+    try:
+        return ET.fromstring(blob)
+    except ET.ParseError:
+        insp.refuse("corrupt-file", reason="xml")
+    raise AssertionError("unreachable")
+
+
+def _relationships(blob: bytes, insp: _Inspector) -> list[tuple[str, str, str]]:
+    root = _parse(blob, insp)
+    return [(el.get("Id", ""), el.get("Type", ""), el.get("Target", "")) for el in root
+            if el.tag.rsplit("}", 1)[-1] == "Relationship"]
+
+
+def _has_dtd(blob: bytes) -> bool:
+    head = blob[:4]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+        # UTF-16 XML would hide the declaration from a byte search: decode it first.
+        enc = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-le" if head[1:2] == b"\x00"
+                                                                         else "utf-16-be")
+        try:
+            text = blob.decode(enc, errors="ignore")
+        except LookupError:
+            return True
+        return bool(re.search(r"<!\s*(?:DOCTYPE|ENTITY)", text, re.IGNORECASE))
+    return bool(_DTD.search(blob))
+
+
+def _package_kind(zf: zipfile.ZipFile, names: set[str]) -> str | None:
+    """What a zip that is not a workbook looks like (None when it may be one)."""
+    if "word/document.xml" in names:
+        return "Word (.docx)"
+    if any(n.startswith("ppt/") for n in names):
+        return "PowerPoint (.pptx)"
+    if "mimetype" in names:
+        try:
+            mime = zf.read("mimetype")[:100].decode("ascii", "replace")
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+            mime = ""
+        return "OpenDocument (.ods)" if "spreadsheet" in mime else "OpenDocument"
+    if "[Content_Types].xml" not in names:
+        return "zip"
+    return None
+
+
+def _sniff_text(data: bytes) -> str:
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"<") and (b"<html" in head or b"<!doctype html" in head):
+        return "HTML"
+    if head.startswith(b"{\\rtf"):
+        return "RTF"
+    return "unknown"
+
+
+def inspect_file(path: Path, form: Form) -> Inspection:
+    """Read `path` once and check it is a workbook that is safe to parse; `fatal` means: do not open it."""
+    return _Inspector(path, form).run()

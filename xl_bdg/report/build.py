@@ -1,0 +1,251 @@
+"""The province report's template context (`ReportContext`, documented in context.py) built from a Dataset.
+
+Every figure the templates print comes from the dataset; every word they print comes from the templates, from
+`report_templates/labels.yaml` or from the form definition, so that changing a heading never touches Python.
+Numbers are `Num` objects: `str()` gives the Vietnamese writing (1.234,5), `.value` the number itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..dataset import Dataset, UnitStatus
+from ..form.definition import Indicator
+from ..form.project import Project, Target
+from ..periods import Period
+from ..templating import templates_dir as _templates
+
+# The context is part of the report's API: re-exported here.
+from .context import (  # noqa: F401
+    BudgetRow,
+    CategoryRow,
+    Chart,
+    IndicatorRow,
+    NarrativeBlock,
+    NarrativeEntry,
+    Num,
+    Office,
+    PeriodInfo,
+    ReportContext,
+    Section,
+    StatusRow,
+    Summary,
+    TargetRow,
+    _n,
+    field_docs,
+    fmt_num,
+    parse_num,
+    undocumented_fields,
+)
+
+
+# --- configuration ---------------------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _yaml(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def load_labels(lang: str = "vi", templates_dir: Path | None = None) -> dict[str, Any]:
+    """The labels of `lang` from report_templates/labels.yaml."""
+    return _yaml(_templates(templates_dir) / "labels.yaml")[lang]
+
+
+def report_config(templates_dir: Path | None = None) -> dict[str, Any]:
+    """report_templates/report.yaml: which activity columns the report sums and the annex lists."""
+    return _yaml(_templates(templates_dir) / "report.yaml")
+
+
+def _initials(name: str) -> str:
+    from ..text import strip_accents
+
+    return "".join(w[0] for w in strip_accents(name).split() if w[:1].isalpha()).upper()
+
+
+def office_from_config(project: Project) -> Office:
+    """The collecting office as configured (province.yaml `collecting_office`)."""
+    conf = project.config.get("collecting_office", {})
+    short = conf.get("short", conf.get("name", ""))
+    return Office(parent=conf.get("parent", "").upper(), name=conf.get("name", ""), short=short.upper(),
+                  doc_code=conf.get("doc_code") or _initials(short), signer_title=conf.get("signer_title", ""))
+
+
+# --- building -------------------------------------------------------------------------------------------------
+def _decimals(ind: Indicator, fid: str | None) -> int:
+    if fid is None or ind.field_agg(ind.field(fid)) == "share":
+        return 1  # rates and shares
+    return 0 if ind.field(fid).type in ("count", "money") else 1
+
+
+def _rows(dataset: Dataset, ind: Indicator, labels: dict[str, Any], en: bool = False) -> list[IndicatorRow]:
+    """An indicator's lines: one line when it has one value, else a heading (with the rate of a ratio) and a line
+    per field. Values are the aggregation's figures as they are: a ratio or a share is already in % (or per scale).
+    """
+    agg_fields = [f for f in ind.fields if ind.field_agg(f) is not None]
+    label, unit = (ind.label_en, ind.unit_en) if en else (ind.label, ind.unit)
+
+    def line(fid: str | None, text: str, unit_text: str, level: int, heading: bool = False) -> IndicatorRow:
+        fig = dataset.figure(ind.code, fid)
+        return IndicatorRow(f"{ind.code}|{fid or ''}", ind.code, text, unit_text,
+                            _n(None if heading or fig is None else fig.value, _decimals(ind, fid)),
+                            _n(fig.units if fig else None), level, heading)
+
+    def field_unit(fid: str) -> str:
+        if ind.field_agg(ind.field(fid)) == "share":
+            return labels["share_unit"]
+        return "" if ";" in unit else unit  # 'vụ; đồng': the field's own label says which
+
+    if ind.agg != "ratio" and len(agg_fields) == 1:
+        return [line(agg_fields[0].id, label, field_unit(agg_fields[0].id) if ind.agg == "share" else unit, 0)]
+    if ind.agg == "ratio":
+        head = line(None, label, labels["rate_unit"] if ind.scale is None else f"/{fmt_num(ind.scale)}", 0)
+    else:
+        head = line(None, label, unit, 0, heading=True)
+    return [head] + [line(f.id, f.label_en if en else f.label, field_unit(f.id), 1) for f in agg_fields]
+
+
+def _narratives(project: Project, dataset: Dataset, en: bool = False) -> dict[str, list[NarrativeBlock]]:
+    order = {code: i for i, code in enumerate(project.registry.units)}
+    out: dict[str, list[NarrativeBlock]] = {}
+    for col in project.form.narrative:
+        merged: dict[str, list[str]] = {}
+        for unit in sorted(dataset.narratives, key=lambda u: order.get(u, 10**6)):
+            text = " ".join(str(dataset.narratives[unit].get(col.id) or "").split())
+            if text:
+                u = project.registry.get(unit)
+                merged.setdefault(text, []).append(u.name if u else unit)
+        if merged:
+            entries = [NarrativeEntry(", ".join(names), text) for text, names in merged.items()]
+            block = NarrativeBlock(col.label_en if en else col.label, entries)
+            out.setdefault(col.section or col.id, []).append(block)
+    return out
+
+
+def _categories(project: Project, dataset: Dataset, labels: dict[str, Any],
+                conf: dict[str, Any]) -> tuple[list[CategoryRow], CategoryRow]:
+    summ = conf["activity_summary"]
+    cat_col = project.form.activity_column(summ["category"])
+    names = list(project.form.lists[cat_col.list].values) if cat_col.list else []
+    acc: dict[str, dict[str, float]] = {}
+    for act in dataset.activities:
+        name = str(act.values.get(summ["category"]) or labels["no_data"])
+        if name not in names:
+            names.append(name)
+        bucket = acc.setdefault(name, {"_count": 0.0})
+        bucket["_count"] += 1
+        for col in summ["sums"]:
+            v = act.values.get(col)
+            bucket[col] = bucket.get(col, 0.0) + (float(v) if isinstance(v, (int, float)) else 0.0)
+
+    def row(name: str, b: dict[str, float]) -> CategoryRow:
+        tot, fem = b.get(summ["total"], 0.0), b.get(summ["female"], 0.0)
+        return CategoryRow(name, _n(b["_count"]), {c: _n(b.get(c, 0.0)) for c in summ["sums"]},
+                           _n(100 * fem / tot if tot else None, 1))
+
+    rows = [row(n, acc[n]) for n in names if n in acc]
+    total = {"_count": sum(b["_count"] for b in acc.values())}
+    for col in summ["sums"]:
+        total[col] = sum(b.get(col, 0.0) for b in acc.values())
+    return rows, row(labels["total"], total)
+
+
+def _budget(project: Project, dataset: Dataset, labels: dict[str, Any]) -> tuple[list[BudgetRow], BudgetRow]:
+    cols = [c.id for c in project.form.budget.columns]
+    rows = []
+    for source in project.form.lists[project.form.budget.rows_list].values:
+        vals = [dataset.budget.get((dataset.province, source, c)) for c in cols]
+        rows.append(BudgetRow(source, [_n(v) for v in vals]))
+    totals = [sum(r.values[i].value or 0.0 for r in rows) for i in range(len(cols))]
+    return rows, BudgetRow(labels["total"], [_n(v) for v in totals])
+
+
+def target_rows(project: Project, dataset: Dataset, period: Period, labels: dict[str, Any],
+                lang: str = "vi") -> list[TargetRow]:
+    """Each National Strategy target with the province figure and whether it is met."""
+    out = []
+    for t in project.targets:
+        ind = project.form.indicator(t.indicator)
+        value = dataset.value(ind.code, None)  # the headline: a rate or share in %, a picked value as is
+        met = t.met(value, period.year)
+        out.append(TargetRow(t.code, t.indicator, t.label_en if lang == "en" else t.label, t.unit,
+                             "≥" if t.direction == "ge" else "≤", _n(value, 1), _n(t.t2025, 1), _n(t.t2030, 1),
+                             _n(_target_now(t, period.year), 1), met,
+                             labels["met"]["unknown" if met is None else ("yes" if met else "no")], t.figure_from))
+    return out
+
+
+def _target_now(t: Target, year: int) -> float:
+    return t.t2025 if year < 2030 else t.t2030
+
+
+def _day(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def _aggregated(s: UnitStatus) -> bool:
+    # The aggregation uses the latest valid version (`used_sha256`), which may be older than an invalid latest one.
+    return s.used_sha256 is not None
+
+
+def _statuses(project: Project, dataset: Dataset, labels: dict[str, Any]) -> list[StatusRow]:
+    order = {code: i for i, code in enumerate(project.registry.units)}
+    rows = []
+    for i, s in enumerate(sorted(dataset.statuses, key=lambda s: order.get(s.unit, 10**6)), start=1):
+        timely = "missing" if s.received_at is None else ("on_time" if s.on_time else "late")
+        rows.append(StatusRow(i, s.unit, s.name, labels["kind"].get(s.kind, s.kind), s.status,
+                              labels["status"].get(s.status, s.status), timely, labels["timeliness"][timely],
+                              s.received_at.strftime("%d/%m/%Y %H:%M") if s.received_at else "", _aggregated(s),
+                              _n(s.errors), _n(s.warnings), _n(s.versions)))
+    return rows
+
+
+def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: dict[str, Chart] | None = None,
+                  templates_dir: Path | None = None) -> ReportContext:
+    """Gather everything the report templates print from the project and the dataset."""
+    labels = load_labels(lang, templates_dir)
+    conf = report_config(templates_dir)
+    period = dataset.period
+    en = lang == "en"
+    sections = []
+    narratives = _narratives(project, dataset, en)
+    for i, group in enumerate(project.form.groups, start=1):
+        rows = [r for ind in project.form.indicators if ind.group == group.id and period.kind in ind.periods
+                for r in _rows(dataset, ind, labels, en)]
+        sections.append(Section(group.id, i, group.label_en if en else group.label, rows,
+                                narratives.get(group.id, [])))
+    categories, cat_total = _categories(project, dataset, labels, conf)
+    budget, budget_total = _budget(project, dataset, labels)
+    targets = target_rows(project, dataset, period, labels, lang)
+    statuses = _statuses(project, dataset, labels)
+    summ = conf["activity_summary"]
+    received = [s for s in dataset.statuses if s.received_at is not None]
+    return ReportContext(
+        lang=lang, labels=labels,
+        period=PeriodInfo(period.code, period.kind, period.year, period.title(lang), _day(period.start),
+                          _day(period.end), _day(period.deadline)),
+        province=project.config["province"].get("name_en" if en else "name", project.province_name),
+        place=project.config["province"].get("place", project.province_name),
+        office=office_from_config(project), recipients=list(project.config.get("recipients", [])),
+        generated=_day(dataset.generated_at),
+        summary=Summary(
+            units_expected=_n(len(dataset.statuses)), units_received=_n(len(received)),
+            units_on_time=_n(sum(1 for s in received if s.on_time)),
+            units_late=_n(sum(1 for s in received if not s.on_time)),
+            units_missing=_n(len(dataset.statuses) - len(received)),
+            units_invalid=_n(sum(1 for s in received if s.errors)),
+            units_aggregated=_n(sum(1 for s in dataset.statuses if _aggregated(s))),
+            activities=cat_total.count, participants=cat_total.sums[summ["total"]],
+            female=cat_total.sums[summ["female"]], female_pct=cat_total.female_pct,
+            budget_planned=budget_total.values[0], budget_spent=budget_total.values[-1]),
+        sections=sections, narratives=narratives, categories=categories, categories_total=cat_total,
+        budget_columns=[c.label_en if en else c.label for c in project.form.budget.columns],
+        budget=budget, budget_total=budget_total, targets=targets,
+        targets_source=project.targets_source, targets_year=2025 if period.year < 2030 else 2030,
+        targets_met=_n(sum(1 for t in targets if t.met)),
+        targets_known=_n(sum(1 for t in targets if t.met is not None)),
+        statuses=statuses, charts=charts or {},
+    )

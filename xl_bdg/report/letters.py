@@ -1,0 +1,150 @@
+"""Feedback letters: for each unit whose latest submission has errors, a short letter (Word and HTML) listing what
+to fix, cell by cell, ready to send back. The findings are the ones intake stored in the ledger, so the letter says
+exactly what the office saw; the wording is in report_templates/letter.docx, letter.html.j2 and messages.yaml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..dataset import Dataset, UnitStatus
+from ..fileio import write_text_atomic
+from ..findings import FileReport, Finding, show_value
+from ..form.project import Project
+from ..text import ascii_slug
+from .build import load_labels, office_from_config
+from .context import Office, PeriodInfo
+from .render import render_docx, render_html, template_language, template_names
+
+#: Days a unit is given to send the corrected file, counted from the aggregation date (province.yaml may set
+#: `feedback_days`).
+DEFAULT_FEEDBACK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    """One problem to fix, as the letter shows it."""
+
+    code: str
+    """Finding code (messages.yaml)."""
+    severity: str
+    """'error' or 'warning'."""
+    where: str
+    """'Sheet!Cell', or the sheet, or '' for the whole file."""
+    value: str
+    """The value found, written as a person would."""
+    title: str
+    """Short title from messages.yaml."""
+    message: str
+    """What is wrong and what to do, from messages.yaml."""
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    """Everything the letter templates may use."""
+
+    lang: str
+    """'vi' or 'en'."""
+    labels: dict[str, Any]
+    """labels.yaml for `lang`."""
+    office: Office
+    """The collecting office."""
+    period: PeriodInfo
+    """The reporting period."""
+    place: str
+    """Place name for the date line."""
+    unit_code: str
+    """The unit's code."""
+    unit_name: str
+    """The unit's name."""
+    file: str
+    """The file name the unit sent."""
+    received: str
+    """When it was received, dd/mm/yyyy."""
+    errors: list[FindingLine]
+    """Errors: must be fixed before the data are aggregated."""
+    warnings: list[FindingLine]
+    """Warnings: to check."""
+    resubmit_by: str
+    """Date to send the corrected file by, dd/mm/yyyy ('' for none)."""
+
+
+def letter_context(project: Project, status: UnitStatus, report: FileReport, dataset: Dataset,
+                   lang: str = "vi") -> LetterContext:
+    """The letter to one unit from its status and the findings of its latest file."""
+    labels = load_labels(lang)
+    per = dataset.period
+    messages = project.form.messages
+
+    def line(f: Any) -> FindingLine:
+        f = _revive_dates(f)
+        title, text = f.render(messages, lang)
+        value = f.value if isinstance(f.value, str) else show_value(f.value)
+        return FindingLine(f.code, f.severity, f.where, "" if f.value is None else value, title, text)
+
+    found = report.sorted_findings()
+    days = int(project.config.get("feedback_days", DEFAULT_FEEDBACK_DAYS))
+    by = dataset.generated_at.date() + dt.timedelta(days=days) if days > 0 else None
+    return LetterContext(
+        lang=lang, labels=labels, office=office_from_config(project),
+        period=PeriodInfo(per.code, per.kind, per.year, per.title(lang), per.start.strftime("%d/%m/%Y"),
+                          per.end.strftime("%d/%m/%Y"), per.deadline.strftime("%d/%m/%Y")),
+        place=project.config["province"].get("place", project.province_name),
+        unit_code=status.unit, unit_name=status.name, file=status.file or Path(report.file).name,
+        received=status.received_at.strftime("%d/%m/%Y") if status.received_at else "",
+        errors=[line(f) for f in found if f.severity == "error"],
+        warnings=[line(f) for f in found if f.severity == "warning"],
+        resubmit_by=by.strftime("%d/%m/%Y") if by else "",
+    )
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_or_same(value: Any) -> Any:
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _revive_dates(f: Finding) -> Finding:
+    """Findings read back from the ledger hold dates as ISO text; a letter writes them as people do (dd/mm/yyyy)."""
+    return replace(f, value=_date_or_same(f.value), params={k: _date_or_same(v) for k, v in f.params.items()})
+
+
+def units_to_write_to(dataset: Dataset) -> list[UnitStatus]:
+    """Units whose latest file has errors (whatever older version may be aggregated)."""
+    return [s for s in dataset.statuses if s.sha256 and s.errors > 0]
+
+
+def write_letter(ctx: LetterContext, out_dir: Path) -> list[Path]:
+    """Write one letter as .docx and .html into `out_dir`; return both paths."""
+    stem = f"{ctx.labels['letter']['file_prefix']}_{ctx.period.code}_{ascii_slug(ctx.unit_code)}"
+    html_name, docx_name = template_names("letter", ctx.lang)
+    html = out_dir / f"{stem}.html"
+    write_text_atomic(html, render_html(ctx, html_name))
+    docx = render_docx(ctx, docx_name, out_dir / f"{stem}.docx")
+    return [docx, html]
+
+
+def write_letters(project: Project, ledger: Any, dataset: Dataset, out_dir: Path, lang: str = "vi") -> list[Path]:
+    """A letter for every unit whose latest file in the ledger has errors; return the files written.
+
+    Letters are in `lang` when its templates exist (letter.<lang>.html.j2, letter.<lang>.docx), else Vietnamese.
+    """
+    lang = template_language("letter", lang)
+    written: list[Path] = []
+    for status in units_to_write_to(dataset):
+        rec = ledger.get(status.sha256)
+        if rec is None:
+            continue  # the status came from another ledger: nothing to quote
+        ctx = letter_context(project, status, ledger.file_report(rec), dataset, lang)
+        written.extend(write_letter(ctx, out_dir))
+    return written

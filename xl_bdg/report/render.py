@@ -1,0 +1,64 @@
+"""Rendering a context dataclass into HTML (the shared jinja2 environment) and Word (docxtpl), and choosing the
+template of a document in a language.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from ..fileio import atomic_path
+from ..templating import docx_environment, environment
+from ..templating import templates_dir as _templates
+
+#: Charts drawn narrower than the text in Word (mm): a few bars need no full width.
+NARROW_CHARTS = {"status": 105.0, "budget": 140.0}
+
+
+def context_dict(ctx: Any) -> dict[str, Any]:
+    """The top-level fields of a context dataclass as a dict (nested dataclasses kept as objects)."""
+    return {f.name: getattr(ctx, f.name) for f in fields(ctx)}
+
+
+def render_html(ctx: Any, template: str, templates_dir: Path | None = None) -> str:
+    """Render an HTML template with a context dataclass."""
+    return environment(templates_dir).get_template(template).render(**context_dict(ctx))
+
+
+def render_docx(ctx: Any, template: str, out: Path, templates_dir: Path | None = None,
+                images: dict[str, Path] | None = None, image_width_mm: float = 160) -> Path:
+    """Render a Word template (docxtpl) with a context dataclass into `out`, atomically; `images` become charts.
+
+    A chart is as wide as the text (`image_width_mm`), except small ones listed in NARROW_CHARTS.
+    """
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    tpl = DocxTemplate(str(_templates(templates_dir) / template))
+    data = context_dict(ctx)
+    if images is not None:
+        data["charts"] = {key: InlineImage(tpl, str(path), width=Mm(NARROW_CHARTS.get(key, image_width_mm)))
+                          for key, path in images.items()}
+    tpl.render(data, jinja_env=docx_environment(), autoescape=True)
+    with atomic_path(out) as tmp:
+        tpl.save(str(tmp))
+    return out
+
+
+def template_names(stem: str, lang: str) -> tuple[str, str]:
+    """(HTML, Word) template file names of a document in a language: Vietnamese has no suffix."""
+    suffix = "" if lang == "vi" else f".{lang}"
+    return f"{stem}{suffix}.html.j2", f"{stem}{suffix}.docx"
+
+
+def template_language(stem: str, lang: str, templates_dir: Path | None = None) -> str:
+    """`lang` if both templates of the document exist in it, else 'vi' (the documents' own language)."""
+    base = _templates(templates_dir)
+    return lang if all((base / name).exists() for name in template_names(stem, lang)) else "vi"
+
+
+def png_data_uri(path: Path) -> str:
+    """A PNG file as a data: URI, so the HTML report is one self-contained file."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")

@@ -1,0 +1,48 @@
+"""Writing the province report: the narrative (.docx and .html), its charts (PNG) and the Excel annex."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..dataset import Dataset
+from ..fileio import write_text_atomic
+from ..form.project import Project
+from .annex import write_annex
+from .build import build_context, report_config
+from .charts import write_charts
+from .context import Chart
+from .render import png_data_uri, render_docx, render_html, template_language, template_names
+
+
+@dataclass
+class ReportFiles:
+    """What `write_report` wrote."""
+
+    docx: Path
+    html: Path
+    annex: Path
+    charts: dict[str, Path]
+
+
+def write_report(project: Project, dataset: Dataset, out_dir: Path, lang: str = "vi",
+                 templates_dir: Path | None = None) -> ReportFiles:
+    """Write the narrative report (.docx and .html), its charts (PNG) and the Excel annex into `out_dir`.
+
+    The report is written in `lang` when report_templates/ has that language's templates (`report.<lang>.html.j2`
+    and `report.<lang>.docx`); otherwise in Vietnamese, so that a document never mixes two languages.
+    """
+    lang = template_language("report", lang, templates_dir)
+    html_name, docx_name = template_names("report", lang)
+    bare = build_context(project, dataset, lang, None, templates_dir)
+    chart_files = write_charts(bare, out_dir / "charts", report_config(templates_dir))
+    charts = {key: Chart(key, bare.labels["chart"][f"{key}_title"], f"charts/{path.name}", png_data_uri(path))
+              for key, path in chart_files.items()}
+    ctx = replace(bare, charts=charts)
+    stem = f"bao-cao-bdg_{dataset.period}"
+    html = out_dir / f"{stem}.html"
+    write_text_atomic(html, render_html(ctx, html_name, templates_dir))
+    docx = render_docx(ctx, docx_name, out_dir / f"{stem}.docx", templates_dir, images=chart_files)
+    annex = write_annex(project, dataset, out_dir / f"bieu-tong-hop_{dataset.period}.xlsx", lang=lang,
+                        templates_dir=templates_dir, ctx=bare)
+    return ReportFiles(docx=docx, html=html, annex=annex, charts=chart_files)
