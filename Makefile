@@ -18,12 +18,12 @@ setup: $(BIN)/xl-bdg
 demo: setup
 	$(BIN)/xl-bdg demo --out demo-output
 
-test: setup
-	$(BIN)/ruff check xl_bdg tests benchmarks
+test: lint
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check xl_bdg tests benchmarks
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/pip install -q -e ".[dev,bench]"

@@ -83,3 +83,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "libreoffice" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in a virtual terminal of 160 columns, whatever the developer's own terminal is, so that a
+    table's cells are never folded in a test (a test that is about narrow terminals sets its own width)."""
+    from xl_bdg.cli import common
+
+    for console in (common.console, common.err):
+        monkeypatch.setattr(console, "width", 160)

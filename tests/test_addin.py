@@ -146,6 +146,6 @@ def test_libreoffice_reads_the_vba(built, tmp_path):
     with zipfile.ZipFile(ods) as zf:
         module = next(n for n in zf.namelist() if n.endswith("/RibbonMyAddin.xml"))
         basic = zf.read(module).decode("utf-8").replace("&quot;", '"')
-    for proc, _label, entry, *_ in BUTTONS:
+    for proc, entry, *_ in BUTTONS:
         assert f"Sub {proc}(control As IRibbonControl)" in basic
         assert f'RunPython "import xl_bdg.excel; xl_bdg.excel.{entry}()"' in basic

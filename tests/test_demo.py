@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from xl_bdg.cli import app
+from xl_bdg.cli import app, common
+from xl_bdg.cli.report_cmd import next_commands
 from xl_bdg.form.project import Project
 from xl_bdg.sample.demo import MARKER, plan_roles, prepare_out_dir
 from xl_bdg.workbook.template import units_for
@@ -94,12 +96,20 @@ def test_commands_exit_2_on_bad_usage(args, tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_command_runs_the_whole_job(tmp_path: Path):
-    out = tmp_path / "demo-output"
+def test_demo_command_runs_the_whole_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # A narrow terminal and a long path: every output path must still print whole, to be copied.
+    monkeypatch.setattr(common.console, "width", 40)
+    out = tmp_path / ("a-long-folder-name-" * 6) / "demo-output"
     result = runner.invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     for name in ("templates/2026-FY", "templates/2026-H1", "inbox/2026-FY", "ledger.sqlite", "report/charts",
                  "letters", "exports/2026-FY_long.csv", "exports/2026-FY_dhis2.json"):
         assert (out / name).exists(), name
     assert len(list((out / "report").glob("*.docx"))) == 1 and len(list((out / "letters").glob("*.docx"))) == 3
-    assert "ledger.sqlite" in result.output
+    lines = result.output.splitlines()
+    assert f"    {out / 'ledger.sqlite'}" in lines
+    # The commands the demo suggests run as printed: status and validate find the planted errors (exit 1).
+    for command, code in zip(next_commands(out, "2026-FY"), (1, 0, 1), strict=True):
+        assert f"  {command}" in lines
+        tried = runner.invoke(app, shlex.split(command)[1:])
+        assert tried.exit_code == code, (command, tried.output)

@@ -16,6 +16,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from xl_bdg.catalogue import words
 from xl_bdg.excel import buttons as excel
 from xl_bdg.excel.actions import (
     SEND_DIR,
@@ -28,7 +29,7 @@ from xl_bdg.excel.actions import (
 )
 from xl_bdg.findings import FileReport, Finding
 from xl_bdg.form.layout import layout_for
-from xl_bdg.validation.marks import MARK_RGB, RECORD_SHEET, TEXT, OpenpyxlMarker, apply_marks, has_marks
+from xl_bdg.validation.marks import MARK_RGB, RECORD_SHEET, OpenpyxlMarker, apply_marks, has_marks
 from xl_bdg.validation.validate import validate_file
 from xl_bdg.workbook.template import workbook_name
 
@@ -68,7 +69,7 @@ def test_check_marks_what_validate_finds(project, make_workbook, tmp_path):
         if f.severity in MARK_RGB and f.cell:
             assert wb[f.sheet][f.cell].fill.fgColor.rgb[-6:] in MARK_RGB.values()
             assert "[xl-bdg]" in wb[f.sheet][f.cell].comment.text
-    assert TEXT["vi"]["sheet"] in wb.sheetnames and RECORD_SHEET in wb.sheetnames
+    assert words("vi")("marks.sheet") in wb.sheetnames and RECORD_SHEET in wb.sheetnames
     outcome = check_outcome(report)
     assert outcome.critical and str(report.count("error")) in outcome.message
 
@@ -343,7 +344,7 @@ def test_xlwings_marker_sends_the_same_marks_as_openpyxl(project, make_workbook,
                   if c.comment is not None and "[xl-bdg]" in c.comment.text}
     assert marked == opx_marked
     # The same findings sheet, first, active, with the same links; the same record, hidden.
-    name = TEXT["vi"]["sheet"]
+    name = words("vi")("marks.sheet")
     assert book.sheets[0].name == name == wb.sheetnames[0] and book.active == name
     ws = wb[name]
     expected = [[c.value for c in row] for row in ws.iter_rows()]
@@ -397,8 +398,8 @@ def test_buttons_run_on_the_calling_workbook(project, make_workbook, fake_xlwing
     before = book.snapshot()
     excel.kiem_tra()
     prompt, _title, mode = book.alerts[-1]
-    assert mode == "critical" and TEXT["vi"]["sheet"] in prompt
-    assert book.sheets[0].name == TEXT["vi"]["sheet"]
+    assert mode == "critical" and words("vi")("marks.sheet") in prompt
+    assert book.sheets[0].name == words("vi")("marks.sheet")
     excel.chuan_bi_gui()
     assert book.alerts[-1][2] == "critical"
     assert not (path.parent / workbook_name("2026-FY", "XA-EAKAO")).exists()

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from xl_bdg.aggregation.combine import aggregate
 from xl_bdg.aggregation.export import dataset_to_dict
 from xl_bdg.aggregation.provenance import explain
+from xl_bdg.catalogue import words
 from xl_bdg.cli import app
 from xl_bdg.ledger.intake import intake
 from xl_bdg.ledger.status import status
@@ -70,7 +71,8 @@ def test_status_aggregate_explain_export(project, inbox, tmp_path, runner):
         ds = aggregate(project, led, project.period("2026-FY"))
     assert json.loads(st.stdout) == _json([vars(s) for s in lib_status])
     shown = runner.invoke(app, ["status", "-p", "2026-FY", "--lang", "en"], env=env)
-    assert "Missing" in shown.stdout and "Invalid" in shown.stdout and "XA-EAKAO" in shown.stdout
+    en = words("en").section("status")
+    assert en["missing"] in shown.stdout and en["invalid"] in shown.stdout and "XA-EAKAO" in shown.stdout
     assert "hỏng.xlsx" in shown.stdout  # the unreadable file is named: it declares no unit to list it under
 
     agg = runner.invoke(app, ["aggregate", "--period", "2026-FY", "--format", "json"], env=env)

@@ -14,6 +14,7 @@ from openpyxl.styles.colors import Color
 from openpyxl.xml.functions import tostring
 from support.office import convert, resave_xlsx
 
+from xl_bdg.catalogue import words
 from xl_bdg.fileio import sha256_file
 from xl_bdg.findings import FileReport, Finding
 from xl_bdg.form.layout import layout_for
@@ -21,7 +22,6 @@ from xl_bdg.form.project import Project
 from xl_bdg.validation.marks import (
     MARK_RGB,
     RECORD_SHEET,
-    TEXT,
     OpenpyxlMarker,
     annotate_copy,
     apply_marks,
@@ -103,7 +103,7 @@ def test_annotate_copy_marks_cells_and_lists_findings(project, marked_case, tmp_
         title, text = f.render(messages, "vi")
         assert title in note.text and text in note.text
     # The findings sheet: first, active, one row per finding, links to the cells that exist.
-    sheet = TEXT["vi"]["sheet"]
+    sheet = words("vi")("marks.sheet")
     assert wb.sheetnames[0] == sheet and wb.active.title == sheet
     ws = wb[sheet]
     rows = [r for r in ws.iter_rows(min_row=6, values_only=True) if r[0] is not None]
@@ -129,7 +129,7 @@ def test_a_second_check_does_not_record_the_first_checks_marks(project, marked_c
     path, report, _ = marked_case
     once = annotate_copy(path, report, tmp_path / "1", project)
     twice = annotate_copy(once, report, tmp_path / "2", project)
-    assert load_workbook(twice).sheetnames.count(TEXT["vi"]["sheet"]) == 1
+    assert load_workbook(twice).sheetnames.count(words("vi")("marks.sheet")) == 1
     remove_marks(twice, tmp_path / "clean.xlsx")
     assert _state(tmp_path / "clean.xlsx") == _state(path)
 
@@ -147,7 +147,7 @@ def test_clear_leaves_what_the_user_changed_after_the_check(project, marked_case
     marker.end()
     assert wb[s0][c0].fill.fgColor.rgb[-6:] == "00B050"
     assert wb[s1][c1].comment.text == "Đã sửa theo hướng dẫn"
-    assert RECORD_SHEET not in wb.sheetnames and TEXT["vi"]["sheet"] not in wb.sheetnames
+    assert RECORD_SHEET not in wb.sheetnames and words("vi")("marks.sheet") not in wb.sheetnames
 
 
 def test_plan_marks_one_per_cell_skipping_what_has_no_cell(project, marked_case):
@@ -169,8 +169,8 @@ def test_cell_ref(text, expected):
 def test_a_workbook_without_findings_gets_a_clean_findings_sheet(project, make_workbook, tmp_path):
     path = make_workbook()
     out = annotate_copy(path, FileReport(file=str(path)), tmp_path, project, lang="en")
-    ws = load_workbook(out)[TEXT["en"]["sheet"]]
-    assert TEXT["en"]["clean"] in [c.value for c in ws["A"]]
+    ws = load_workbook(out)[words("en")("marks.sheet")]
+    assert words("en")("marks.clean") in [c.value for c in ws["A"]]
     remove_marks(out, tmp_path / "clean.xlsx")
     assert _state(tmp_path / "clean.xlsx") == _state(path)
 
@@ -181,7 +181,7 @@ def test_an_unreadable_file_gets_its_findings_listed(project, tmp_path):
     report = FileReport(file=str(bad), findings=[Finding(_codes(project, "error")[0], "error", bad.name)])
     out = annotate_copy(bad, report, tmp_path / "out", project)
     wb = load_workbook(out)
-    assert wb.sheetnames == [TEXT["vi"]["sheet"]]
+    assert wb.sheetnames == [words("vi")("marks.sheet")]
     assert bad.read_bytes() == b"not a workbook"
 
 
@@ -204,7 +204,7 @@ def test_annotated_copy_opens_in_libreoffice(project, marked_case, tmp_path):
     pdf = convert(out, "pdf", tmp_path / "pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
-    assert TEXT["vi"]["heading"] in text
+    assert words("vi")("marks.heading") in text
     title, _ = report.findings[0].render(project.form.messages, "vi")
     assert title in text
 
@@ -217,7 +217,7 @@ def test_marks_saved_by_libreoffice_can_still_be_cleared(project, marked_case, t
     assert has_marks(resaved)
     remove_marks(resaved, tmp_path / "clean.xlsx")
     wb = load_workbook(tmp_path / "clean.xlsx")
-    assert RECORD_SHEET not in wb.sheetnames and TEXT["vi"]["sheet"] not in wb.sheetnames
+    assert RECORD_SHEET not in wb.sheetnames and words("vi")("marks.sheet") not in wb.sheetnames
     for sheet, ref in [(f.sheet, f.cell) for f in report.findings[:5]]:
         color = wb[sheet][ref].fill.fgColor
         assert color.type != "rgb" or color.rgb[-6:] not in MARK_RGB.values(), (sheet, ref)

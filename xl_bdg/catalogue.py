@@ -2,8 +2,10 @@
 
 Two catalogues, one home each:
 - `schemas/messages.yaml`: the texts of each finding code (title and message, both languages);
-- `schemas/words.yaml`: every other word of the tool (status words, table headers, button captions, page words,
-  command-line messages and option help), under `vi:` and `en:` with the same keys.
+- `schemas/words/<section>.yaml`: every other word of the tool, one file per section (`status.yaml`, `cli.yaml`,
+  `page.yaml`, …), each with `vi:` and `en:` holding the same keys. `words("status.missing")` is the entry
+  `missing` of status.yaml in the language asked for. A province may translate or reword any section by putting a
+  file of the same name in its own schemas folder's `words/`.
 
 The report's own headings live with its templates (`report_templates/labels.yaml`); `report.build` merges the
 shared sections (status, timeliness, kinds of unit) from here, so a status has one word in the terminal, the report,
@@ -91,7 +93,7 @@ class Words:
         node: Any = self.tree
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
-                raise KeyError(f"words.yaml: {self.lang}.{key} is missing")
+                raise KeyError(f"schemas/words: {self.lang}.{key} is missing")
             node = node[part]
         return node
 
@@ -99,14 +101,14 @@ class Words:
         """The text at `key`, with `{name}` placeholders filled from `params`."""
         text = self.node(key)
         if not isinstance(text, str):
-            raise KeyError(f"words.yaml: {self.lang}.{key} is not a text")
+            raise KeyError(f"schemas/words: {self.lang}.{key} is not a text")
         return text.format(**params) if params else text
 
     def section(self, key: str) -> dict[str, Any]:
         """A whole section as a dict (e.g. every status word by status id)."""
         node = self.node(key)
         if not isinstance(node, dict):
-            raise KeyError(f"words.yaml: {self.lang}.{key} is not a section")
+            raise KeyError(f"schemas/words: {self.lang}.{key} is not a section")
         return node
 
 
@@ -116,30 +118,47 @@ def _paths(tree: Any, prefix: str = "") -> set[str]:
     return {p for k, v in tree.items() for p in _paths(v, f"{prefix}.{k}" if prefix else str(k))}
 
 
-@lru_cache(maxsize=8)
-def _load(path: Path) -> dict[str, dict[str, Any]]:
+def _section(path: Path) -> dict[str, dict[str, Any]]:
     raw = read_yaml(path) or {}
     for lang in LANGS:
         if not isinstance(raw.get(lang), dict):
-            raise FormError(f"{path.name}: needs a section '{lang}'")
-    missing = _paths(raw["vi"]) ^ _paths(raw["en"])
-    if missing:
-        raise FormError(f"{path.name}: 'vi' and 'en' must have the same keys; only in one: {sorted(missing)[:5]}")
+            raise FormError(f"words/{path.name}: needs a section '{lang}'")
+    only = _paths(raw["vi"]) ^ _paths(raw["en"])
+    if only:
+        raise FormError(f"words/{path.name}: 'vi' and 'en' must have the same keys; in one only: {sorted(only)[:5]}")
     return raw
 
 
-def words_file(schemas_dir: Path | None = None) -> Path:
-    """words.yaml of a schemas folder when it has one, else the project's own."""
-    if schemas_dir is not None and (schemas_dir / "words.yaml").exists():
-        return schemas_dir / "words.yaml"
-    return DEFAULT_DIR / "words.yaml"
+@lru_cache(maxsize=8)
+def _load(folders: tuple[Path, ...]) -> dict[str, dict[str, Any]]:
+    """{lang: {section: entries}} from the files of `folders` (a later folder's file replaces an earlier one's)."""
+    files: dict[str, Path] = {}
+    for folder in folders:
+        for path in sorted(folder.glob("*.yaml")):
+            files[path.stem] = path
+    out: dict[str, dict[str, Any]] = {lang: {} for lang in LANGS}
+    for name, path in files.items():
+        raw = _section(path)
+        for lang in LANGS:
+            out[lang][name] = raw[lang]
+    return out
+
+
+def words_folders(schemas_dir: Path | None = None) -> tuple[Path, ...]:
+    """The words folders in force: the project's own, then the schemas folder's `words/` when it has one."""
+    folders = [(DEFAULT_DIR / "words").resolve()]
+    if schemas_dir is not None and (schemas_dir / "words").is_dir():
+        custom = (schemas_dir / "words").resolve()
+        if custom not in folders:
+            folders.append(custom)
+    return tuple(folders)
 
 
 def words(lang: str = "vi", schemas_dir: Path | None = None) -> Words:
     """The words of `lang` ('vi' or 'en')."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
-    return Words(_load(words_file(schemas_dir).resolve())[lang], lang)
+    return Words(_load(words_folders(schemas_dir))[lang], lang)
 
 
 def env_lang(default: str = "vi") -> str:

@@ -7,8 +7,9 @@ Scopes: a unit code (the province root, a district, or a reporting unit itself) 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .periods import Period
@@ -38,7 +39,7 @@ class Figure:
     numerator: float | None = None
     denominator: float | None = None
     units: int = 0             # how many units contributed
-    sources: list[Source] = field(default_factory=list)
+    sources: list[Source] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -78,15 +79,16 @@ class Dataset:
     period: Period
     province: str
     generated_at: dt.datetime
-    figures: dict[tuple[str, str | None, str], Figure] = field(default_factory=dict)
-    unit_values: dict[tuple[str, str], Any] = field(default_factory=dict)   # (unit, indicator key) → value
-    activities: list[Activity] = field(default_factory=list)
-    budget: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (scope, source, column) → VND
-    narratives: dict[str, dict[str, str]] = field(default_factory=dict)      # unit → narrative id → text
-    statuses: list[UnitStatus] = field(default_factory=list)
-    warnings: list[Any] = field(default_factory=list)                        # cross-submission findings
-    unit_sources: dict[tuple[str, str], Source] = field(default_factory=dict)  # (unit, indicator key) → its cell
-    budget_sources: dict[tuple[str, str, str], Source] = field(default_factory=dict)  # (unit, source, column)
+    figures: dict[tuple[str, str | None, str], Figure] = dataclasses.field(default_factory=dict)
+    unit_values: dict[tuple[str, str], Any] = dataclasses.field(default_factory=dict)   # (unit, indicator key) → value
+    activities: list[Activity] = dataclasses.field(default_factory=list)
+    budget: dict[tuple[str, str, str], float] = dataclasses.field(default_factory=dict)  # (scope, source, column) → VND
+    narratives: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)      # unit → narrative id → text
+    statuses: list[UnitStatus] = dataclasses.field(default_factory=list)
+    warnings: list[Any] = dataclasses.field(default_factory=list)                        # cross-submission findings
+    # (unit, indicator key) → its cell; (unit, budget source, column) → its cell
+    unit_sources: dict[tuple[str, str], Source] = dataclasses.field(default_factory=dict)
+    budget_sources: dict[tuple[str, str, str], Source] = dataclasses.field(default_factory=dict)
 
     def figure(self, indicator: str, field_id: str | None = None, scope: str | None = None) -> Figure | None:
         """The figure of an indicator (field) in a scope (default: the province)."""

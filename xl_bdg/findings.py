@@ -7,10 +7,12 @@ A report is data: it serialises to the dict that `--format json` prints, and the
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalogue import Message
+from .catalogue import Message, words
+from .text import number
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -23,20 +25,18 @@ class _SafeDict(dict):
 
 
 def show_value(value: Any, lang: str = "vi") -> str:
-    """A value as a person would write it: dates as dd/mm/yyyy, whole floats without .0, thousands grouped with
-    dots in Vietnamese and commas in English."""
+    """A value as a person would write it: dates as dd/mm/yyyy, whole floats without .0, numbers in the writing of
+    `lang` (1.234.567 and 45,5 in Vietnamese; 1,234,567 and 45.5 in English)."""
     if value is None:
-        return "(trống)" if lang == "vi" else "(empty)"
+        return words(lang)("values.empty")
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".") if lang == "vi" else f"{value:,}"
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return number(value, lang)
     return str(value)
 
 

@@ -65,7 +65,7 @@ def parse_period(text: str, config: dict[str, Any] | None = None) -> Period:
         raise FormError(f"{where}: needs label, start, end and deadline (day/month)")
     return Period(year=year, kind=kind, start=_day_month(conf["start"], year, where),
                   end=_day_month(conf["end"], year, where), deadline=_day_month(conf["deadline"], year, where),
-                  label=conf["label"], label_en=conf.get("label_en", conf["label"]))
+                  label=str(conf["label"]), label_en=str(conf.get("label_en") or conf["label"]))
 
 
 def action_month_window(year: int, config: dict[str, Any] | None) -> tuple[dt.date, dt.date]:

@@ -30,3 +30,19 @@ def ascii_slug(value: str, sep: str = "-") -> str:
 def is_formula_like(value: str) -> bool:
     """True when spreadsheet programs would read `value` as a formula if written as is."""
     return value[:1] in ("=", "+", "-", "@")
+
+
+def number(value: float, lang: str = "vi", decimals: int | None = None) -> str:
+    """A number as people of `lang` write it: 1.234.567 and 1.234,5 in Vietnamese, 1,234,567 and 1,234.5 in
+    English. `decimals` fixes the digits after the separator; None writes what the value has (at most six)."""
+    if decimals is None:
+        if float(value).is_integer() and abs(value) < 1e15:
+            text = f"{int(value):,}"
+        else:
+            text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        # Swap the two separators: the comma groups thousands in English, the dot in Vietnamese.
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text

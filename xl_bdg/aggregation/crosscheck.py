@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import statistics
-import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +22,7 @@ from ..form.project import Project
 from ..ledger.store import Ledger
 from ..periods import Period
 from ..submission import Submission
+from ..text import strip_accents
 
 #: Past periods needed before a value can be called unusual: with fewer, any rule mostly flags normal change.
 MIN_HISTORY = 3
@@ -59,7 +59,7 @@ def _number(value: Any) -> bool:
 
 def _numeric_fields(project: Project, period_kind: str, unit: str, kind: str) -> list[tuple[str, str]]:
     """(key, label) of every numeric value the unit reports in a period of this kind."""
-    out = []
+    out: list[tuple[str, str]] = []
     for ind in project.form.indicators:
         if ind.applies(unit, kind, period_kind):
             out.extend((ind.key(f.id), f"{ind.code} – {f.label}") for f in ind.fields if f.type in NUMERIC_TYPES)
@@ -110,14 +110,12 @@ def outliers(project: Project, period: Period, current: dict[str, Submission],
 
 
 _PUNCT = re.compile(r"[^\w]+")
-_MARKS = re.compile("[\u0300-\u036f]")  # combining accents, once the text is decomposed
-_D = str.maketrans({"đ": "d", "Đ": "D"})  # đ does not decompose
 
 
 @lru_cache(maxsize=1 << 16)
 def normalise_title(title: str) -> str:
     """An activity title for comparison: no case, no accents, no punctuation, single spaces."""
-    plain = _MARKS.sub("", unicodedata.normalize("NFD", title.translate(_D))).casefold()
+    plain = strip_accents(title).casefold()
     return " ".join(_PUNCT.sub(" ", plain).split())
 
 

@@ -110,12 +110,12 @@ def dhis2_payload(dataset: Dataset, form: Form, period: Period, config: dict[str
     yesno = form.lists.get("yesno")
     bool_keys = {i.key(f.id) for i in form.indicators for f in i.fields if f.type == "yesno"}
     pe = dhis2_period(period, config)
-    values = []
+    values: list[dict[str, Any]] = []
     for (unit, key), src in sorted(dataset.unit_sources.items()):
         code, _, fid = key.partition(".")
         fid = fid or form.indicator(code).fields[0].id
         if key in bool_keys and yesno is not None:  # DHIS2 BOOLEAN: the first value of the yes/no list is yes
-            value = "true" if src.value == yesno.values[0] else "false"
+            value: str | None = "true" if src.value == yesno.values[0] else "false"
         else:
             value = _dhis2_value(src.value)
         values.append({"dataElement": code, "categoryOptionCombo": fid, "orgUnit": unit, "period": pe,
@@ -150,7 +150,7 @@ def dataset_to_dict(dataset: Dataset, *, sources: bool = False) -> dict[str, Any
     """The dataset as JSON-ready data (what `aggregate --format json` prints); cell sources only when asked."""
     figures = []
     for fig in dataset.figures.values():
-        item = {"indicator": fig.indicator, "field": fig.field, "scope": fig.scope, "value": fig.value,
+        item: dict[str, Any] = {"indicator": fig.indicator, "field": fig.field, "scope": fig.scope, "value": fig.value,
                 "agg": fig.agg, "numerator": fig.numerator, "denominator": fig.denominator, "units": fig.units}
         if sources:
             item["sources"] = [{k: _plain(getattr(s, k)) for k in ("unit", "sha256", "file", "sheet", "cell",

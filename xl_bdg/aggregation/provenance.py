@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
+from ..catalogue import words
 from ..dataset import Dataset, Figure, Source
+from ..findings import show_value
 from ..form.definition import Form
 
 
@@ -25,7 +28,7 @@ class Trail:
     numerator: float | None
     denominator: float | None
     units: int
-    sources: list[Source] = field(default_factory=list)
+    sources: list[Source] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (what `explain --format json` prints)."""
@@ -74,14 +77,6 @@ def explain(dataset: Dataset, form: Form, target: str, scope: str | None = None)
 
 def formula(trail: Trail, lang: str = "vi") -> str:
     """How the value was made, in one line (`Σ of 3 units`, `Σ numerators / Σ denominators × 100`)."""
-    vi = lang == "vi"
-    if trail.agg == "ratio":
-        return (f"{trail.numerator} / {trail.denominator} (cộng tử số và mẫu số của {trail.units} đơn vị rồi chia)"
-                if vi else f"{trail.numerator} / {trail.denominator} (numerators and denominators of "
-                f"{trail.units} units summed, then divided)")
-    if trail.agg == "share":
-        return (f"{trail.numerator} đơn vị trả lời Có / {trail.denominator} đơn vị trả lời" if vi
-                else f"{trail.numerator} units answering yes / {trail.denominator} answering")
-    if trail.agg == "pick":
-        return "số liệu của đơn vị được chỉ định" if vi else "value of the designated unit"
-    return f"tổng của {trail.units} đơn vị" if vi else f"sum over {trail.units} units"
+    kind = trail.agg if trail.agg in ("ratio", "share", "pick") else "sum"
+    return words(lang)(f"explain.{kind}", numerator=show_value(trail.numerator, lang),
+                       denominator=show_value(trail.denominator, lang), units=trail.units)

@@ -6,7 +6,16 @@ Each command group lives in its own module and registers itself on `app`; this m
 from __future__ import annotations
 
 # Importing a command module registers its commands on `app`.
-from . import addin_cmd, docs_cmd, ledger_cmd, report_cmd, template_cmd, validate_cmd  # noqa: F401
+from . import (  # noqa: F401  (each module registers its commands on `app`)
+    addin_cmd,
+    aggregate_cmd,
+    docs_cmd,
+    intake_cmd,
+    report_cmd,
+    status_cmd,
+    template_cmd,
+    validate_cmd,
+)
 from .common import app
 
 

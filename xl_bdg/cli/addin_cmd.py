@@ -9,15 +9,15 @@ from typing import Annotated
 import typer
 
 from ..excel.addin import ADDIN_NAME, AddinError, addin_dir, build_addin, install_addin
-from .common import app, console, fail
+from .common import W, app, fail, say
 
-addin_app = typer.Typer(help="Add-in Excel (thẻ BĐG) / the Excel add-in (BĐG tab).", no_args_is_help=True)
+addin_app = typer.Typer(help=W("cli.addin.help"), no_args_is_help=True)
 app.add_typer(addin_app, name="addin")
 
 
 @addin_app.command("build")
 def build_command(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi add-in.", file_okay=False)] = Path("workbooks"),
+    out: Annotated[Path, typer.Option("--out", "-o", help=W("cli.opt.out"), file_okay=False)] = Path("workbooks"),
 ) -> None:
     """Tạo add-in xl-bdg.xlam / build the add-in file.
 
@@ -27,12 +27,12 @@ def build_command(
         path = build_addin(out)
     except AddinError as exc:
         raise fail(str(exc)) from None
-    console.print(f"Đã tạo add-in [bold]{path}[/]")
+    say(W("cli.addin.built", path=path))
 
 
 @addin_app.command("install")
 def install_command(
-    source: Annotated[Path | None, typer.Option("--from", help=f"Tệp {ADDIN_NAME} đã tạo (mặc định: tạo mới).",
+    source: Annotated[Path | None, typer.Option("--from", help=W("cli.opt.addin_from", addin=ADDIN_NAME),
                                                 exists=True, dir_okay=False)] = None,
 ) -> None:
     """Cài add-in vào thư mục khởi động của Excel (Windows, macOS) / install it where Excel loads it.
@@ -45,4 +45,4 @@ def install_command(
             path = install_addin(source or build_addin(Path(tmp)))
     except AddinError as exc:
         raise fail(str(exc)) from None
-    console.print(f"Đã cài add-in vào [bold]{path}[/]. Khởi động lại Excel để thấy thẻ BĐG.")
+    say(W("cli.addin.installed", path=path))

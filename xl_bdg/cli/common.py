@@ -1,44 +1,63 @@
-"""Shared pieces of the CLI: the app, common options, loading the project with a clear message on bad config."""
+"""Shared pieces of the CLI: the app, the options every command shares (defined once), loading the project with a
+clear message on bad configuration, and printing that never folds a path."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from ..form.definition import FormError
+from ..catalogue import LANGS, Words, env_lang, words
+from ..errors import FormError
 from ..form.project import Project, load_project
+from ..ledger.store import Ledger
+from ..periods import Period
 
-app = typer.Typer(
-    name="xl-bdg",
-    help="xl-bdg: báo cáo bình đẳng giới cấp tỉnh — biểu mẫu, kiểm tra, tổng hợp, báo cáo.\n\n"
-    "Gender-equality reporting for a province: workbooks, validation, aggregation, report.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
-)
+#: Option help is written once, at start-up, in the language of $XL_BDG_LANG.
+W = words(env_lang())
+
+app = typer.Typer(name="xl-bdg", help=W("cli.app"), no_args_is_help=True, add_completion=False,
+                  rich_markup_mode="rich")
 console = Console()
 err = Console(stderr=True)
 
-SchemasOpt = Annotated[
-    Path | None,
-    typer.Option("--schemas", help="Thư mục định nghĩa biểu mẫu (mặc định: schemas/ của dự án hoặc $XL_BDG_SCHEMAS).",
-                 file_okay=False),
-]
-LangOpt = Annotated[str, typer.Option("--lang", help="Ngôn ngữ thông báo: vi hoặc en.")]
-PeriodOpt = Annotated[str, typer.Option("--period", "-p", help="Kỳ báo cáo, ví dụ 2026-FY, 2026-H1, 2026-AM.")]
-LedgerOpt = Annotated[Path, typer.Option("--ledger", envvar="XL_BDG_LEDGER", dir_okay=False,
-                                         help="Tệp sổ tiếp nhận SQLite (mặc định ledger.sqlite hoặc $XL_BDG_LEDGER).")]
+SchemasOpt = Annotated[Path | None, typer.Option("--schemas", help=W("cli.opt.schemas"), file_okay=False)]
+LangOpt = Annotated[str, typer.Option("--lang", envvar="XL_BDG_LANG", help=W("cli.opt.lang"))]
+PeriodOpt = Annotated[str, typer.Option("--period", "-p", help=W("cli.opt.period"))]
+LedgerOpt = Annotated[Path, typer.Option("--ledger", envvar="XL_BDG_LEDGER", dir_okay=False, help=W("cli.opt.ledger"))]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", file_okay=False, help=W("cli.opt.out"))]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+def say(text: object, style: str | None = None, *, to: Console | None = None) -> None:
+    """Print one line as is: no markup read from data, no highlighting, and never folded (a path stays whole)."""
+    (to or console).print(str(text), style=style, markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
-    """Print a usage/configuration problem and return the exit (code 2) to raise."""
-    err.print(f"[bold red]Lỗi:[/] {message}")
+    """Print a usage or configuration problem on stderr and return the exit (code 2) to raise."""
+    err.print(f"[bold red]{W('cli.error')}:[/] ", end="")
+    say(message, to=err)
     return typer.Exit(EXIT_USAGE)
+
+
+def check_lang(lang: str) -> Words:
+    """The words of `lang`, or exit 2 when it is not a language xl-bdg speaks."""
+    if lang not in LANGS:
+        raise fail(W("cli.err.lang", value=lang))
+    return words(lang)
+
+
+def check_format(fmt: str, choices: tuple[str, ...]) -> str:
+    """`fmt` when it is one of `choices`, else exit 2."""
+    if fmt not in choices:
+        raise fail(W("cli.err.format", choices=" / ".join(choices), value=fmt))
+    return fmt
 
 
 def open_project(schemas: Path | None) -> Project:
@@ -46,35 +65,46 @@ def open_project(schemas: Path | None) -> Project:
     try:
         return load_project(schemas)
     except FormError as exc:
-        raise fail(f"định nghĩa biểu mẫu không hợp lệ / broken form definition: {exc}") from None
+        raise fail(W("cli.err.broken_form", error=exc)) from None
 
 
-def check_lang(lang: str) -> str:
-    """Return `lang` if supported, else exit 2."""
-    if lang not in ("vi", "en"):
-        raise fail(f"--lang phải là vi hoặc en (got '{lang}')")
-    return lang
-
-
-def parse_period_or_exit(project: Project, text: str):
+def parse_period_or_exit(project: Project, text: str) -> Period:
     """Parse a period code or exit 2 with the reason."""
     try:
         return project.period(text)
-    except ValueError as exc:
+    except (ValueError, FormError) as exc:
         raise fail(str(exc)) from None
 
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from ..version import __version__
 
-        console.print(f"xl-bdg {__version__}")
+        say(f"xl-bdg {__version__}")
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="In phiên bản rồi thoát.")] = False,
+                                          help=W("cli.opt.version"))] = False,
 ) -> None:
     """xl-bdg: báo cáo bình đẳng giới cấp tỉnh / gender-equality reporting for a province."""
+
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help=W("cli.opt.format_table"))]
+
+
+def open_ledger(path: Path, w: Words, *, create: bool = False) -> Ledger:
+    """The ledger at `path`, or exit 2 saying what to do when it is missing (and not to be created) or unreadable."""
+    if not create and not path.exists():
+        raise fail(w("cli.err.no_ledger", path=path))
+    try:
+        return Ledger(path)
+    except sqlite3.DatabaseError as exc:
+        raise fail(w("cli.err.bad_ledger", path=path, error=exc)) from None
+
+
+def print_json(data: object) -> None:
+    """JSON on stdout as plain text: rich would wrap long lines at the terminal width and break it."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

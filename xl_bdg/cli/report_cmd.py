@@ -2,45 +2,44 @@
 
 from __future__ import annotations
 
-import sqlite3
+import shlex
 import time
 from pathlib import Path
-from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from ..aggregation.combine import aggregate
+from ..catalogue import Words
+from ..dataset import Dataset
+from ..form.project import Project
 from ..ledger.store import DEFAULT_NAME, Ledger
+from ..periods import Period
+from ..text import number
 from .common import (
     EXIT_OK,
     LangOpt,
     LedgerOpt,
+    OutOpt,
     PeriodOpt,
     SchemasOpt,
     app,
     check_lang,
     console,
     fail,
+    open_ledger,
     open_project,
     parse_period_or_exit,
+    say,
 )
 
 #: The season `xl-bdg demo` plays: the year, after its half-year.
 DEMO_PERIOD, DEMO_PREVIOUS = "2026-FY", "2026-H1"
-OutOpt = Annotated[Path, typer.Option("--out", "-o", file_okay=False, help="Thư mục ghi kết quả.")]
 
 
-def _dataset(schemas: Path | None, period: str, ledger: Path):
+def _dataset(schemas: Path | None, period: str, ledger: Path, w: Words) -> tuple[Project, Period, Ledger, Dataset]:
     project = open_project(schemas)
     per = parse_period_or_exit(project, period)
-    if not ledger.exists():
-        raise fail(f"không thấy sổ tiếp nhận / no ledger at {ledger}: chạy `xl-bdg intake` trước")
-    from ..aggregation.combine import aggregate
-
-    try:
-        led = Ledger(ledger)
-    except sqlite3.DatabaseError as exc:
-        raise fail(f"không mở được sổ tiếp nhận / cannot open the ledger {ledger}: {exc}") from None
+    led = open_ledger(ledger, w)
     return project, per, led, aggregate(project, led, per)
 
 
@@ -51,18 +50,18 @@ def report_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), ou
 
     Ví dụ / example: [bold]xl-bdg report --period 2026-FY --ledger ledger.sqlite --out report/[/]
     """
-    check_lang(lang)
-    from ..report.letters import write_letters
+    from ..report.letters import write_letters  # docxtpl and matplotlib: only the report needs them
     from ..report.write import write_report
 
-    project, per, led, ds = _dataset(schemas, period, ledger)
+    w = check_lang(lang)
+    project, per, led, ds = _dataset(schemas, period, ledger, w)
     with led:
-        files = write_report(project, ds, out, lang=lang)
-        letters = write_letters(project, led, ds, out / "letters", lang=lang)
-    console.print(f"Báo cáo kỳ {per.code}:")
+        files = write_report(project, ds, out, lang=w.lang)
+        letters = write_letters(project, led, ds, out / "letters", lang=w.lang)
+    say(w("cli.report.done", period=per.code))
     for path in (files.docx, files.html, files.annex, *files.charts.values()):
-        console.print(f"  {path}")
-    console.print(f"Thư góp ý: {len(letters) // 2} đơn vị, trong {out / 'letters'}")
+        say(f"  {path}")
+    say(w("cli.report.letters", n=len(letters) // 2, out=out / "letters"))
     raise typer.Exit(EXIT_OK)
 
 
@@ -73,16 +72,25 @@ def letters_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), o
 
     Ví dụ / example: [bold]xl-bdg letters --period 2026-FY --out letters/[/]
     """
-    check_lang(lang)
     from ..report.letters import write_letters
 
-    project, per, led, ds = _dataset(schemas, period, ledger)
+    w = check_lang(lang)
+    project, per, led, ds = _dataset(schemas, period, ledger, w)
     with led:
-        written = write_letters(project, led, ds, out, lang=lang)
-    console.print(f"Thư góp ý kỳ {per.code}: {len(written) // 2} đơn vị")
+        written = write_letters(project, led, ds, out, lang=w.lang)
+    say(w("cli.letters.done", period=per.code, n=len(written) // 2))
     for path in written:
-        console.print(f"  {path}")
+        say(f"  {path}")
     raise typer.Exit(EXIT_OK)
+
+
+def next_commands(out: Path, period: str) -> list[str]:
+    """What to try after a demo, as exact command lines for the folder it wrote."""
+    q = shlex.quote
+    ledger = q(str(out / "ledger.sqlite"))
+    return [f"xl-bdg status --period {period} --ledger {ledger}",
+            f"xl-bdg explain COM_01 --period {period} --ledger {ledger}",
+            f"xl-bdg validate {q(str(out / 'inbox' / period))} --period {period}"]
 
 
 @app.command("demo")
@@ -92,30 +100,29 @@ def demo_command(out: OutOpt = Path("demo-output"), lang: LangOpt = "vi", schema
     Tạo biểu mẫu, điền số liệu giả lập (có đơn vị nộp muộn, có lỗi, thiếu, nộp lại), tiếp nhận, kiểm tra, tổng
     hợp, viết báo cáo, thư góp ý và tệp xuất. Ví dụ / example: [bold]xl-bdg demo --out demo-output/[/]
     """
-    check_lang(lang)
-    from ..report.build import load_labels
     from ..sample.demo import prepare_out_dir, run_demo
 
+    w = check_lang(lang)
     project = open_project(schemas)
     try:
         prepare_out_dir(out)
     except FileExistsError as exc:
         raise fail(str(exc)) from None
     start = time.perf_counter()
-    with console.status("Đang chạy thử…") as spin:
-        result = run_demo(out, project, project.period(DEMO_PERIOD), previous=project.period(DEMO_PREVIOUS), lang=lang,
-                          step=lambda name: spin.update(f"Đang chạy thử: {name}…"))
-    labels = load_labels(lang)
-    table = Table(title=f"{labels['demo']['title']} — {result.period}")
-    table.add_column(labels["demo"]["what"])
-    table.add_column(labels["demo"]["where"], overflow="fold")
+    with console.status(w("cli.demo.running")) as spin:
+        result = run_demo(out, project, project.period(DEMO_PERIOD), previous=project.period(DEMO_PREVIOUS),
+                          lang=w.lang, step=lambda name: spin.update(w("cli.demo.step", step=name)))
+    demo = w.section("demo")
+    say(f"{demo['title']} — {result.period}", "bold")
+    # One line per output, the path on its own line: a table would fold a long path mid-word.
     for what, path in result.outputs:
-        table.add_row(labels["demo"]["outputs"].get(what, what), str(path))
-    console.print(table)
-    counts: dict[str, int] = {}
-    for s in result.statuses:
-        counts[s.status] = counts.get(s.status, 0) + 1
-    console.print("  " + " · ".join(f"{labels['status'].get(k, k)}: {n}" for k, n in counts.items()))
-    console.print(f"  {labels['demo']['letters']}: {len(result.letters) // 2} · "
-                  f"{labels['demo']['seconds']}: {time.perf_counter() - start:.1f}")
+        say(f"  {demo['outputs'].get(what, what)}:")
+        say(f"    {path}")
+    counts = {k: sum(1 for s in result.statuses if s.status == k) for k in w.section("status")}
+    say("  " + " · ".join(f"{w('status.' + k)}: {n}" for k, n in counts.items() if n))
+    seconds = number(time.perf_counter() - start, w.lang, 1)
+    say(f"  {demo['letters']}: {len(result.letters) // 2} · {demo['seconds']}: {seconds}")
+    say(w("cli.demo.try"), "bold")
+    for line in next_commands(out, result.period):
+        say(f"  {line}")
     raise typer.Exit(EXIT_OK)

@@ -9,32 +9,44 @@ import typer
 from rich.progress import track
 
 from ..workbook.template import units_for, write_template
-from .common import PeriodOpt, SchemasOpt, app, console, fail, open_project, parse_period_or_exit
+from .common import (
+    LangOpt,
+    PeriodOpt,
+    SchemasOpt,
+    W,
+    app,
+    check_lang,
+    console,
+    fail,
+    open_project,
+    parse_period_or_exit,
+    say,
+)
 
 
 @app.command("template")
 def template_command(
     period: PeriodOpt,
-    unit: Annotated[list[str] | None,
-                    typer.Option("--unit", "-u", help="Mã đơn vị (lặp lại được); mặc định: tất cả.")] = None,
-    out: Annotated[Path,
-                   typer.Option("--out", "-o", help="Thư mục ghi biểu mẫu.", file_okay=False)] = Path("workbooks"),
+    unit: Annotated[list[str] | None, typer.Option("--unit", "-u", help=W("cli.opt.unit"))] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help=W("cli.opt.out"), file_okay=False)] = Path("workbooks"),
+    lang: LangOpt = "vi",
     schemas: SchemasOpt = None,
 ) -> None:
     """Tạo biểu mẫu Excel cho từng đơn vị và kỳ báo cáo / write one workbook per unit.
 
     Ví dụ / example: [bold]xl-bdg template --period 2026-FY --unit SO-YTE --out workbooks/[/]
     """
+    w = check_lang(lang)
     project = open_project(schemas)
     per = parse_period_or_exit(project, period)
     try:
         units = units_for(project, per, unit)
     except KeyError as exc:
-        raise fail(f"mã đơn vị không có trong danh sách đơn vị báo cáo kỳ {per.code}: {exc.args[0]}") from None
-    written = [write_template(project, u, per, out) for u in track(units, description="Tạo biểu mẫu…",
-                                                                      console=console, transient=True)]
-    console.print(f"Đã tạo {len(written)} biểu mẫu kỳ {per.code} trong [bold]{out}[/]")
+        raise fail(w("cli.err.unknown_unit", period=per.code, unit=exc.args[0])) from None
+    written = [write_template(project, u, per, out)
+               for u in track(units, description=w("cli.template.progress"), console=console, transient=True)]
+    say(w("cli.template.done", n=len(written), period=per.code, out=out))
     for path in written[:5]:
-        console.print(f"  {path}")
+        say(f"  {path}")
     if len(written) > 5:
-        console.print(f"  … và {len(written) - 5} tệp khác")
+        say("  " + w("cli.template.more", n=len(written) - 5))

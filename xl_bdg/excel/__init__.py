@@ -1,8 +1,8 @@
 """The Excel stage: the buttons of the add-in's BĐG tab, and the add-in itself.
 
 The add-in's VBA runs `import xl_bdg.excel; xl_bdg.excel.kiem_tra()` (and `xoa_danh_dau`, `chuan_bi_gui`) through
-xlwings' RunPython. Those entry points (`buttons`) are a few lines over `actions` (check, clear, prepare to send),
-which take a workbook path and a `Marker` and return an `Outcome` to show; `addin` builds and installs
+xlwings' RunPython. Those entry points (`buttons`) are a few lines over `actions`: each takes a workbook path and
+a `Marker` (check, clear, prepare to send) and returns an `Outcome` to show; `addin` builds and installs
 `xl-bdg.xlam`. xlwings is imported only when a button runs.
 """
 

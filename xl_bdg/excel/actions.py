@@ -9,51 +9,16 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..catalogue import words
 from ..fileio import atomic_path
 from ..findings import FileReport
 from ..form.project import Project
-from ..validation.marks import TEXT as MARK_TEXT
 from ..validation.marks import Marker, apply_marks, remove_marks
 from ..validation.validate import validate_file
 from ..workbook.template import workbook_name
 
 #: Where the clean copy goes when its conventional name is the workbook itself (a template filled in place).
 SEND_DIR = "gui-di"
-
-TEXT = {
-    "vi": {
-        "title": "Báo cáo bình đẳng giới",
-        "check_clean": "Không phát hiện lỗi hay cảnh báo nào. Bấm \"Chuẩn bị gửi\" để lưu bản gửi đi.",
-        "check_warnings": "Không có lỗi; có {warnings} cảnh báo (ô tô vàng). Xem sheet \"{sheet}\", sửa nếu cần, "
-                          "rồi bấm \"Chuẩn bị gửi\".",
-        "check_errors": "Phát hiện {errors} lỗi (ô tô đỏ) và {warnings} cảnh báo (ô tô vàng). Xem sheet "
-                        "\"{sheet}\": bấm vào vị trí để tới ô, sửa, rồi bấm \"Kiểm tra\" lại.",
-        "cleared": "Đã xóa đánh dấu ở {cells} ô và sheet kết quả kiểm tra. Định dạng, ghi chú của bạn được giữ nguyên.",
-        "nothing_to_clear": "Không có đánh dấu nào để xóa.",
-        "ready": "Đã lưu bản sạch để gửi:\n{path}\n\nGửi tệp này về đơn vị tổng hợp.{warn}",
-        "ready_warn": "\nLưu ý: còn {warnings} cảnh báo; nếu số liệu đúng thì vẫn gửi được.",
-        "not_ready": "Chưa lưu bản gửi: tệp còn {errors} lỗi. Bấm \"Kiểm tra\" để xem các ô cần sửa.",
-        "no_identity": "Chưa lưu bản gửi: không đọc được mã đơn vị và kỳ báo cáo trong tệp. Hãy dùng đúng biểu mẫu "
-                       "đơn vị tổng hợp gửi.",
-    },
-    "en": {
-        "title": "Gender-equality report",
-        "check_clean": "No errors or warnings found. Press \"Prepare to send\" to save the copy to send.",
-        "check_warnings": "No errors; {warnings} warnings (amber cells). See sheet \"{sheet}\", correct if needed, "
-                          "then press \"Prepare to send\".",
-        "check_errors": "Found {errors} errors (red cells) and {warnings} warnings (amber cells). See sheet "
-                        "\"{sheet}\": click a place to go to the cell, correct it, then press \"Check\" again.",
-        "cleared": "Removed the marks from {cells} cells and the results sheet. Your own formatting and notes "
-                   "are kept.",
-        "nothing_to_clear": "There are no marks to remove.",
-        "ready": "Saved the clean copy to send:\n{path}\n\nSend this file to the collecting office.{warn}",
-        "ready_warn": "\nNote: {warnings} warnings remain; if the figures are right you may still send it.",
-        "not_ready": "Nothing saved: the file still has {errors} errors. Press \"Check\" to see the cells to correct.",
-        "no_identity": "Nothing saved: the unit code and period could not be read. Use the workbook the collecting "
-                       "office sent.",
-    },
-}
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -127,32 +92,32 @@ def prepare_to_send(path: Path, project: Project, out_dir: Path | None = None, *
 
 def check_outcome(report: FileReport, lang: str = "vi") -> Outcome:
     """The message box after a check."""
-    t = TEXT[lang]
+    w = words(lang)
     errors, warnings = report.count("error"), report.count("warning")
-    sheet = MARK_TEXT[lang]["sheet"]
+    sheet = w("marks.sheet")
     if errors:
-        return Outcome(t["title"], t["check_errors"].format(errors=errors, warnings=warnings, sheet=sheet), True)
+        return Outcome(w("excel.title"), w("excel.check_errors", errors=errors, warnings=warnings, sheet=sheet), True)
     if warnings:
-        return Outcome(t["title"], t["check_warnings"].format(warnings=warnings, sheet=sheet))
-    return Outcome(t["title"], t["check_clean"])
+        return Outcome(w("excel.title"), w("excel.check_warnings", warnings=warnings, sheet=sheet))
+    return Outcome(w("excel.title"), w("excel.check_clean"))
 
 
 def clear_outcome(cells: int | None, lang: str = "vi") -> Outcome:
     """The message box after clearing (`cells` as `clear` returns it)."""
-    t = TEXT[lang]
-    return Outcome(t["title"], t["nothing_to_clear"] if cells is None else t["cleared"].format(cells=cells))
+    w = words(lang)
+    return Outcome(w("excel.title"), w("excel.nothing_to_clear") if cells is None else w("excel.cleared", cells=cells))
 
 
 def send_outcome(report: FileReport, target: Path | None, lang: str = "vi") -> Outcome:
     """The message box after preparing to send."""
-    t = TEXT[lang]
+    w = words(lang)
     if target is not None:
         warnings = report.count("warning")
-        warn = t["ready_warn"].format(warnings=warnings) if warnings else ""
-        return Outcome(t["title"], t["ready"].format(path=target, warn=warn))
+        warn = w("excel.ready_warn", warnings=warnings) if warnings else ""
+        return Outcome(w("excel.title"), w("excel.ready", path=target, warn=warn))
     if not report.ok:
-        return Outcome(t["title"], t["not_ready"].format(errors=report.count("error")), True)
-    return Outcome(t["title"], t["no_identity"], True)
+        return Outcome(w("excel.title"), w("excel.not_ready", errors=report.count("error")), True)
+    return Outcome(w("excel.title"), w("excel.no_identity"), True)
 
 
 __all__ = ["SEND_DIR", "Outcome", "check", "check_outcome", "clear", "clear_outcome", "prepare_to_send",

@@ -24,23 +24,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from ..catalogue import env_lang, words
 from ..fileio import atomic_path
 
 ADDIN_NAME = "xl-bdg.xlam"
 SOURCE_NAME = "quickstart_addin_ribbon.xlam"
 RIBBON_MODULE = "RibbonMyAddin"  # the module name stays: the project's directory records name it
 SETTINGS_NAME = "xlbdg"
-#: (VBA procedure, ribbon label, Python entry point in xl_bdg.excel, Office icon, tooltip)
+#: (VBA procedure, Python entry point in xl_bdg.excel, Office icon); captions and tooltips: schemas/words/addin.yaml.
 BUTTONS = (
-    ("KiemTra", "Kiểm tra", "kiem_tra", "ReviewAcceptChange",
-     "Kiểm tra biểu mẫu đang mở: tô đỏ ô lỗi, tô vàng ô cảnh báo, thêm sheet Kết quả kiểm tra."),
-    ("XoaDanhDau", "Xóa đánh dấu", "xoa_danh_dau", "ClearFormats",
-     "Xóa đúng các đánh dấu của lần kiểm tra; giữ nguyên định dạng và ghi chú của bạn."),
-    ("ChuanBiGui", "Chuẩn bị gửi", "chuan_bi_gui", "FileSendAsAttachment",
-     "Kiểm tra lại; nếu không còn lỗi, lưu bản sạch <kỳ>_<MÃ ĐƠN VỊ>.xlsx cạnh tệp để gửi."),
+    ("KiemTra", "kiem_tra", "ReviewAcceptChange"),
+    ("XoaDanhDau", "xoa_danh_dau", "ClearFormats"),
+    ("ChuanBiGui", "chuan_bi_gui", "FileSendAsAttachment"),
 )
-TAB_LABEL = "BĐG"
-GROUP_LABEL = "Báo cáo bình đẳng giới"
 
 
 class AddinError(RuntimeError):
@@ -48,15 +44,19 @@ class AddinError(RuntimeError):
 
 
 # --- the parts we write ------------------------------------------------------------------------------------------
-def ribbon_xml() -> str:
-    """The customUI part: one tab, one group, the three buttons."""
-    buttons = "\n".join(
-        f'          <button id="xlbdg{proc}" label={quoteattr(label)} size="large" imageMso="{icon}" '
-        f'screentip={quoteattr(label)} supertip={quoteattr(tip)} onAction="{RIBBON_MODULE}.{proc}"/>'
-        for proc, label, _entry, icon, tip in BUTTONS)
+def ribbon_xml(lang: str = "vi") -> str:
+    """The customUI part: one tab, one group, the three buttons, captioned in `lang`."""
+    w = words(lang)
+
+    def button(proc: str, icon: str) -> str:
+        label, tip = w(f"addin.buttons.{proc}.label"), w(f"addin.buttons.{proc}.tip")
+        return (f'          <button id="xlbdg{proc}" label={quoteattr(label)} size="large" imageMso="{icon}" '
+                f'screentip={quoteattr(label)} supertip={quoteattr(tip)} onAction="{RIBBON_MODULE}.{proc}"/>')
+
+    buttons = "\n".join(button(proc, icon) for proc, _entry, icon in BUTTONS)
     return ('<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui">\n  <ribbon>\n    <tabs>\n'
-            f'      <tab id="xlbdgTab" label={quoteattr(TAB_LABEL)}>\n'
-            f'        <group id="xlbdgGroup" label={quoteattr(GROUP_LABEL)}>\n{buttons}\n        </group>\n'
+            f'      <tab id="xlbdgTab" label={quoteattr(w("addin.tab"))}>\n'
+            f'        <group id="xlbdgGroup" label={quoteattr(w("addin.group"))}>\n{buttons}\n        </group>\n'
             '      </tab>\n    </tabs>\n  </ribbon>\n</customUI>\n')
 
 
@@ -65,7 +65,7 @@ def vba_source() -> str:
     lines = [f'Attribute VB_Name = "{RIBBON_MODULE}"',
              "' xl-bdg: the buttons of the BDG tab. Each runs a function of the Python package xl_bdg (module",
              "' xl_bdg.excel) through xlwings' RunPython, on the active workbook.", ""]
-    for proc, _label, entry, _icon, _tip in BUTTONS:
+    for proc, entry, _icon in BUTTONS:
         lines += [f"Sub {proc}(control As IRibbonControl)",
                   f'    RunPython "import xl_bdg.excel; xl_bdg.excel.{entry}()"', "End Sub", ""]
     return "\r\n".join(lines)
@@ -107,7 +107,8 @@ def decompress(data: bytes) -> bytes:
 
 
 def _compress_chunk(chunk: bytes) -> bytes:
-    out, pos, seen = bytearray(), 0, {}
+    out, pos = bytearray(), 0
+    seen: dict[bytes, list[int]] = {}
     while pos < len(chunk):
         flag_at, flags = len(out), 0
         out.append(0)
@@ -192,7 +193,7 @@ def read_ole(data: bytes) -> tuple[list[bytes], dict[str, bytes]]:
         fat += struct.unpack(f"<{ssz // 4}I", sector(s))
 
     def chain(start: int, table: list[int]) -> list[int]:
-        out = []
+        out: list[int] = []
         while start not in (_END, _FREE) and len(out) <= len(table):
             out.append(start)
             start = table[start]
@@ -357,9 +358,7 @@ def addin_dir(platform: str | None = None, home: Path | None = None,
     if platform == "darwin":
         return (home / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized"
                 / "Startup.localized" / "Excel")
-    raise AddinError("Excel add-ins install on Windows or macOS only / chỉ cài add-in trên Windows hoặc macOS "
-                     f"(this system: {platform}). Copy {ADDIN_NAME} to a computer with Excel and use "
-                     "File › Options › Add-ins.")
+    raise AddinError(words(env_lang())("addin.no_excel", platform=platform, addin=ADDIN_NAME))
 
 
 def install_addin(source: Path, platform: str | None = None, home: Path | None = None,

@@ -7,19 +7,18 @@ xlwings is an optional extra (`pip install "xl-bdg[excel]"`), imported only when
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..catalogue import LANGS, env_lang, words
 from ..form.definition import FormError
 from ..form.project import load_project
 from ..validation.marks import FindingsTable, RecordingMarker
 from . import actions
 
-MISSING = ("Chưa cài xlwings, nên các nút trong Excel chưa chạy được. Cài bằng lệnh: pip install \"xl-bdg[excel]\"\n"
-           "xlwings is not installed: pip install \"xl-bdg[excel]\"")
+MISSING = "\n".join(words(lang)("excel.missing_xlwings") for lang in LANGS)
 
 
 def _xlwings() -> Any:
@@ -142,8 +141,7 @@ def _snapshot(book: Any, folder: Path) -> Path:
 
 
 def _lang() -> str:
-    lang = os.environ.get("XL_BDG_LANG", "vi")
-    return lang if lang in actions.TEXT else "vi"
+    return env_lang()
 
 
 def _show(book: Any, outcome: actions.Outcome) -> None:
@@ -156,8 +154,7 @@ def _run(action: Any) -> None:
     try:
         outcome = action(book, load_project())
     except FormError as exc:
-        outcome = actions.Outcome("xl-bdg", f"Định nghĩa biểu mẫu không hợp lệ / broken form definition:\n{exc}",
-                                  True)
+        outcome = actions.Outcome("xl-bdg", words(_lang())("excel.broken_form", error=exc), True)
     _show(book, outcome)
 
 

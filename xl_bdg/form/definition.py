@@ -445,7 +445,8 @@ def load_form(schemas_dir: Path) -> Form:
                     rows_list=b["rows_list"],
                     columns=tuple(_column(c, f"form.yaml: budget.columns[{i}]", lists)
                                   for i, c in enumerate(_need(b, "columns", "form.yaml: budget"))),
-                    total_label=b.get("total_label", "Tổng cộng"), total_label_en=b.get("total_label_en", "Total"))
+                    total_label=_need(b, "total_label", "form.yaml: budget"),
+                    total_label_en=b.get("total_label_en", b["total_label"]))
     unit_info = tuple(_column(c, f"form.yaml: unit_info[{i}]", lists)
                       for i, c in enumerate(_need(raw, "unit_info", "form.yaml")))
     _unique([c.id for c in unit_info], "form.yaml: unit_info")

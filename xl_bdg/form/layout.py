@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from openpyxl.utils import get_column_letter
 
+from ..catalogue import LANGS, words
 from .definition import Column, Form, Indicator
 
 # Fixed columns of the indicator sheet.
@@ -25,7 +26,7 @@ BUDGET_COL_NO, BUDGET_COL_LABEL = 1, 2
 NARR_COL_NO, NARR_COL_LABEL, NARR_COL_VALUE = 1, 2, 3
 #: Sheets that xl-bdg's own check adds to a user's workbook (marks.py): not the user's doing, so never "extra".
 MARK_RECORD_SHEET = "_danhdau"
-MARK_FINDINGS_SHEETS = {"vi": "Kết quả kiểm tra", "en": "Check results"}
+MARK_FINDINGS_SHEETS = {lang: words(lang)("marks.sheet") for lang in LANGS}
 META_KEYS = ("form_id", "form_version", "unit_code", "unit_name", "period", "fingerprint", "generated_at",
              "generator")
 

@@ -188,18 +188,18 @@ def intake(ledger: Ledger, paths: list[Path], project: Project, *, received_at: 
         if progress is not None:
             progress(IntakeEvent(stage, Path(path), done, len(files)))
 
-    for path in files:
+    for file in files:
         try:
-            sha = sha256_file(path)
+            sha = sha256_file(file)
         except OSError:  # vanished or not readable by us: nothing was received, say so and go on
-            items.append(IntakeItem(str(path), "", "unreadable", None))
+            items.append(IntakeItem(str(file), "", "unreadable", None))
             continue
-        emit("read", str(path))
+        emit("read", str(file))
         if sha in seen:
-            repeats.append((str(path), sha))
+            repeats.append((str(file), sha))
         else:
             seen.add(sha)
-            jobs.append((str(path), sha))
+            jobs.append((str(file), sha))
     known = ledger.known([sha for _, sha in jobs])
     for path, sha in jobs:
         if sha in known:

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalogue import words
 from ..text import nfc
 
 #: Types whose value must be a whole number when it is read from text with an ambiguous separator.
@@ -24,27 +25,23 @@ WHOLE_TYPES = frozenset({"count", "money"})
 NUMBER_TYPES = frozenset({"count", "money", "number", "percent"})
 
 # What each type expects, for the `type-error` message (both languages: the message picks its own).
-EXPECTED = {
-    "count": ("số nguyên (ví dụ 1234)", "a whole number (e.g. 1234)"),
-    "money": ("số tiền bằng số (ví dụ 1500000)", "an amount in figures (e.g. 1500000)"),
-    "number": ("một số (ví dụ 12,5)", "a number (e.g. 12.5)"),
-    "percent": ("tỷ lệ phần trăm bằng số (ví dụ 45,5)", "a percentage in figures (e.g. 45.5)"),
-    "date": ("ngày dạng ngày/tháng/năm (ví dụ 15/11/2026)", "a date as day/month/year (e.g. 15/11/2026)"),
-    "text": ("chữ", "text"),
-    "list": ("một giá trị trong danh sách", "a value from the list"),
-    "yesno": ("Có hoặc Không", "Yes or No"),
-}
+EXPECTED = {ftype: (words("vi")(f"types.{ftype}"), words("en")(f"types.{ftype}"))
+            for ftype in ("count", "money", "number", "percent", "date", "text", "list", "yesno")}
+# What people type after an amount and in a date written out: data (schemas/words/typed.yaml), not code.
+_TYPED = words("vi").section("typed")
 
 _TEXT_TYPES = frozenset({"text", "list", "yesno"})
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
-_CURRENCY = re.compile(r"\s*(?:vnđ|vnd|đồng|đ)\.?$", re.IGNORECASE)
+_CURRENCY = re.compile(r"\s*(?:" + "|".join(re.escape(w) for w in sorted(_TYPED["currency"], key=len, reverse=True))
+                       + r")\.?$", re.IGNORECASE)
 _BODY = re.compile(r"^\d[\d.,]*$")
 _SPACE_GROUPED = re.compile(r"^\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?$")
 _GROUPED = re.compile(r"^(?:0|[1-9]\d{0,2}(?:X\d{3})*)$")  # X stands for the thousands separator
 _DMY = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
 _YMD = re.compile(r"^(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})$")
-_VI_DATE = re.compile(r"^(?:ngày\s*)?(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})$", re.IGNORECASE)
+_VI_DATE = re.compile(r"^(?:{day}\s*)?(\d{{1,2}})\s*{month}\s*(\d{{1,2}})\s*{year}\s*(\d{{4}})$".format(
+    **{k: re.escape(v) for k, v in _TYPED["date_words"].items()}), re.IGNORECASE)
 # Refusals that deserve their own message; everything else unreadable is a plain `type-error`.
 _REASON_CODES = {"month-first": "date-month-first", "ambiguous": "ambiguous-number"}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -180,8 +177,7 @@ def _number(raw: Any, ftype: str) -> Coerced:
         if isinstance(raw, float) and not math.isfinite(raw):
             return _type_error(raw, ftype)
         if ftype in ("count", "money") and isinstance(raw, float):
-            value = _whole(raw)
-            return Coerced(value)
+            return Coerced(_whole(raw))
         return Coerced(float(raw) if ftype in ("number", "percent") else raw)
     text = nfc(str(raw)).strip()
     suffix_ok = True
@@ -193,9 +189,10 @@ def _number(raw: Any, ftype: str) -> Coerced:
         suffix_ok = False
     if not suffix_ok:
         return _type_error(raw, ftype)
-    value, problem = parse_number(text, whole=ftype in WHOLE_TYPES)
-    if value is None:
+    parsed, problem = parse_number(text, whole=ftype in WHOLE_TYPES)
+    if parsed is None:
         return _type_error(raw, ftype, problem or "invalid")
+    value = parsed
     if ftype in ("number", "percent"):
         value = float(value)
     elif isinstance(value, float):

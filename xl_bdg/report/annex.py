@@ -24,7 +24,7 @@ from ..fileio import atomic_path
 from ..form.project import Project
 from ..text import is_formula_like
 from .build import build_context, report_config
-from .context import ReportContext
+from .context import ReportContext, TargetRow
 
 TITLE = Font(name="Times New Roman", size=13, bold=True)
 BOLD = Font(name="Times New Roman", size=11, bold=True)
@@ -109,7 +109,7 @@ def _chart(ws: Worksheet, title: str, cats: tuple[int, int, int], data: list[tup
 def _indicators(wb: Workbook, ctx: ReportContext, project: Project, dataset: Dataset, line: str) -> None:
     lab = ctx.labels
     units = [s for s in ctx.statuses if s.aggregated]
-    targets = {}
+    targets: dict[str, TargetRow] = {}
     for t in ctx.targets:
         targets.setdefault(t.indicator, t)
     head = [lab["col"]["no"], lab["col"]["code"], lab["col"]["indicator"], lab["col"]["unit"],

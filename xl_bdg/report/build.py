@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ..catalogue import words
 from ..dataset import Dataset, UnitStatus
 from ..form.definition import Indicator
 from ..form.project import Project, Target
@@ -50,9 +51,16 @@ def _yaml(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
+#: Sections of the tool's words (schemas/words/) that the documents share, merged into their labels under these names.
+SHARED_WORDS = ("status", "timeliness", "validity", "kind")
+
+
 def load_labels(lang: str = "vi", templates_dir: Path | None = None) -> dict[str, Any]:
-    """The labels of `lang` from report_templates/labels.yaml."""
-    return _yaml(_templates(templates_dir) / "labels.yaml")[lang]
+    """The labels of `lang`: report_templates/labels.yaml, with the shared words (status, timeliness, validity,
+    kinds of unit) from the catalogue, so a status reads the same in the terminal and in the report."""
+    w = words(lang)
+    own = _yaml(_templates(templates_dir) / "labels.yaml")[lang]
+    return {**own, **{name: w.section(name) for name in SHARED_WORDS}}
 
 
 def report_config(templates_dir: Path | None = None) -> dict[str, Any]:

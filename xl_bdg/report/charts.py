@@ -50,8 +50,9 @@ def targets_chart(ctx: ReportContext, target: Path) -> Path | None:
         ax.barh(y, t.value.value or 0, color=color, height=0.6)
         ax.text((t.value.value or 0) + 1, y, str(t.value) if t.value else ctx.labels["met"]["unknown"],
                 va="center", fontsize=8)
-    ax.scatter([t.t2025.value for t in rows], ys, marker="|", s=260, color="black", zorder=3, label=lab["targets_2025"])
-    ax.scatter([t.t2030.value for t in rows], ys, marker="D", s=22, color="#f39c12", zorder=3,
+    ax.scatter([t.t2025.value or 0.0 for t in rows], ys, marker="|", s=260, color="black", zorder=3,
+               label=lab["targets_2025"])
+    ax.scatter([t.t2030.value or 0.0 for t in rows], ys, marker="D", s=22, color="#f39c12", zorder=3,
                label=lab["targets_2030"])
     ax.set_yticks(ys, [_wrap(f"{t.label} ({t.sign})", 55) for t in rows], fontsize=7.5)
     ax.set_xlim(0, 112)

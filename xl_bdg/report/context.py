@@ -14,14 +14,15 @@ import textwrap
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
+from ..text import number
+
 
 # --- numbers ----------------------------------------------------------------------------------------------------
 def fmt_num(value: float | None, decimals: int = 0, empty: str = "—") -> str:
     """Write a number the Vietnamese way: 1.234.567 and 45,6 (dot for thousands, comma for decimals)."""
     if value is None:
         return empty
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return number(value, "vi", decimals)
 
 
 def parse_num(text: str) -> float | None:

@@ -10,43 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import random
 import zlib
+from pathlib import Path
 from typing import Any
 
+from ..catalogue import read_yaml
 from ..form.definition import Indicator
 from ..form.project import Project
 from ..form.registry import Unit
 from ..periods import Period
 
-_TITLES = {
-    "Truyền thông": ["Tuyên truyền Luật Bình đẳng giới", "Nói chuyện chuyên đề về bình đẳng giới",
-                     "Phát thanh chuyên mục Gia đình và bình đẳng giới",
-                     "Cấp phát tờ rơi phòng, chống bạo lực gia đình"],
-    "Tập huấn": ["Tập huấn kỹ năng lồng ghép giới", "Bồi dưỡng kiến thức giới cho cán bộ, công chức",
-                 "Tập huấn phòng ngừa bạo lực trên cơ sở giới"],
-    "Tháng hành động": ["Lễ phát động Tháng hành động vì bình đẳng giới", "Diễu hành hưởng ứng Tháng hành động",
-                        "Hội thi tìm hiểu về bình đẳng giới"],
-    "Lồng ghép giới": ["Rà soát lồng ghép giới trong dự thảo kế hoạch", "Hội thảo lồng ghép giới trong văn bản"],
-    "Ban VSTBPN": ["Họp Ban vì sự tiến bộ của phụ nữ nhân ngày 8/3",
-                   "Họp Ban vì sự tiến bộ của phụ nữ nhân ngày 20/10"],
-    "Mô hình/dịch vụ": ["Duy trì mô hình Địa chỉ tin cậy", "Sinh hoạt câu lạc bộ Gia đình hạnh phúc"],
-    "Thanh tra, kiểm tra": ["Kiểm tra việc thực hiện pháp luật về bình đẳng giới"],
-    "Khen thưởng": ["Biểu dương tập thể, cá nhân điển hình về bình đẳng giới"],
-    "Hỗ trợ phụ nữ": ["Hỗ trợ phụ nữ khởi nghiệp", "Tư vấn việc làm cho lao động nữ"],
-    "Phụ nữ lãnh đạo": ["Bồi dưỡng nữ cán bộ trong diện quy hoạch"],
-    "Khác": ["Giao lưu văn nghệ chủ đề bình đẳng giới"],
-}
-_NARRATIVE = {
-    "summary": "Đơn vị đã tổ chức {n} hoạt động về bình đẳng giới với {p} lượt người tham dự, trong đó nữ chiếm "
-               "khoảng {f}%. Công tác tuyên truyền được đa dạng hóa, chú trọng vùng đồng bào dân tộc thiểu số.",
-    "capacity": "Tổ chức tập huấn, bồi dưỡng kiến thức về giới và lồng ghép giới cho cán bộ, công chức.",
-    "programmes": "Ban hành kế hoạch thực hiện Chiến lược quốc gia về bình đẳng giới và kế hoạch Tháng hành động.",
-    "caw": "Ban vì sự tiến bộ của phụ nữ được kiện toàn, họp định kỳ nhân ngày 8/3 và 20/10.",
-    "inspection": "Lồng ghép kiểm tra việc thực hiện pháp luật về bình đẳng giới trong kiểm tra chuyên ngành.",
-    "strengths": "Nhận thức về bình đẳng giới của cán bộ và người dân được nâng lên; số liệu tách biệt theo giới "
-                 "được thu thập đầy đủ hơn.",
-    "limits": "Kinh phí còn hạn chế; cán bộ làm công tác bình đẳng giới kiêm nhiệm, thay đổi sau sắp xếp bộ máy.",
-    "proposals": "Đề nghị bố trí kinh phí và tổ chức tập huấn chuyên sâu cho cán bộ làm công tác bình đẳng giới.",
-}
+#: The synthetic texts (titles, narratives, names): data, beside this module.
+_TEXTS = read_yaml(Path(__file__).with_name("synthetic.yaml"))
+_TITLES: dict[str, list[str]] = _TEXTS["titles"]
+_NARRATIVE: dict[str, str] = _TEXTS["narrative"]
 
 
 def _rng(unit: Unit, year: int, salt: str) -> random.Random:
@@ -57,12 +33,14 @@ def _scale(unit: Unit) -> int:
     return {"department": 3, "mass_org": 4, "commune": 2, "district": 6}.get(unit.kind, 2)
 
 
-def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float) -> dict[str, Any]:
+def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
+                      yesno: tuple[str, str]) -> dict[str, Any]:
     """Annual-level values for one indicator (scaled by `share` for flows in shorter periods)."""
     r = _rng(unit, period.year, ind.code)
     k = _scale(unit)
     flow = share if ind.cumulative else 1.0
     out: dict[str, Any] = {}
+    yes, no = yesno
     ids = [f.id for f in ind.fields]
     if ind.agg == "ratio" and ind.numerator and ind.denominator:
         if ind.scale is not None:  # a "per N" ratio (sex ratio at birth): boys slightly more than girls
@@ -77,9 +55,10 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float) 
         if f.id in out:
             continue
         if f.type == "yesno":
-            out[f.id] = "Có" if r.random() < 0.85 else "Không"
+            out[f.id] = yes if r.random() < 0.85 else no
         elif f.type == "text":
-            out[f.id] = f"Số {r.randint(10, 250)}/KH-{unit.code} ngày {r.randint(1, 28):02d}/10/{period.year}"
+            out[f.id] = _TEXTS["document_ref"].format(n=r.randint(10, 250), unit=unit.code, day=r.randint(1, 28),
+                                                      year=period.year)
         elif f.typical is not None:
             out[f.id] = round(r.uniform(*f.typical), 1)
         elif f.type == "percent":
@@ -99,7 +78,7 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float) 
     if {"DET", "HND"} <= set(ids):
         out["DET"] = round(r.randint(0, 30) * flow)
         out["HND"] = round(out["DET"] * r.uniform(0.5, 1.0))
-    if "YES" in ids and "DOC" in ids and out["YES"] != "Có":
+    if "YES" in ids and "DOC" in ids and out["YES"] != yes:
         out.pop("DOC")
     return out
 
@@ -110,12 +89,14 @@ def _activities(project: Project, unit: Unit, period: Period) -> list[dict[str, 
     am_start, am_end = project.action_month(period.year)
     n = {"H1": r.randint(4, 14), "FY": r.randint(8, 30), "AM": r.randint(3, 8)}[period.kind]
     rows = []
-    categories = [c for c in lists["categories"].values if c != "Tháng hành động"]
+    am_category = _TEXTS["action_month_category"]
+    yes, no = lists["yesno"].values[:2]
+    categories = [c for c in lists["categories"].values if c != am_category]
     for i in range(n):
         in_am = period.kind == "AM" or (period.kind == "FY" and am_start <= period.end and i % 5 == 0)
         if in_am:
             lo, hi = max(am_start, period.start), min(am_end, period.end)
-            category = "Tháng hành động" if r.random() < 0.6 else r.choice(categories)
+            category = am_category if r.random() < 0.6 else r.choice(categories)
         else:
             lo, hi = period.start, min(period.end, am_start - dt.timedelta(days=1))
             category = r.choice(categories)
@@ -125,19 +106,19 @@ def _activities(project: Project, unit: Unit, period: Period) -> list[dict[str, 
         male = r.randint(3, 150)
         budget = r.choice([0, 0, 1_500_000, 3_000_000, 5_000_000, 12_000_000, 20_000_000])
         row: dict[str, Any] = {
-            "category": category, "title": f"{r.choice(_TITLES[category])} (đợt {i + 1})",
+            "category": category, "title": f"{r.choice(_TITLES[category])} " + _TEXTS["batch"].format(n=i + 1),
             "start": start, "end": end, "place": unit.name if unit.kind == "commune" else project.province_name,
             "target_group": r.choice(lists["target_groups"].values), "channel": r.choice(lists["channels"].values),
-            "quantity": r.randint(1, 10), "quantity_unit": "buổi",
+            "quantity": r.randint(1, 10), "quantity_unit": _TEXTS["quantity_unit"],
             "part_t": male + female, "part_m": male, "part_f": female,
             "part_e": round((male + female) * r.uniform(0, 0.5)),
-            "action_month": "Có" if in_am else "Không",
+            "action_month": yes if in_am else no,
         }
         if budget:
             row["budget"] = budget
             row["source"] = r.choice(lists["budget_sources"].values)
         if r.random() < 0.5:
-            row["document"] = f"Kế hoạch số {r.randint(1, 200)}/KH-{unit.code}"
+            row["document"] = _TEXTS["document_plan"].format(n=r.randint(1, 200), unit=unit.code)
         rows.append(row)
     return rows
 
@@ -146,17 +127,20 @@ def synthesize(project: Project, unit: Unit, period: Period) -> dict[str, Any]:
     """A complete, valid submission for `unit` and `period`, in the shape `fill.fill_workbook` takes."""
     form = project.form
     share = {"H1": 0.45, "FY": 1.0, "AM": 0.2}[period.kind]
+    yes_no = form.lists["yesno"].values
+    yesno = (yes_no[0], yes_no[1])
     indicators: dict[str, Any] = {}
     for ind in form.indicators:
         if not ind.applies(unit.code, unit.kind, period.kind):
             continue
-        for fid, value in _indicator_values(ind, unit, period, share).items():
+        for fid, value in _indicator_values(ind, unit, period, share, yesno).items():
             indicators[ind.key(fid)] = value
     if "AM_02" in {i.code for i in form.indicators} and period.kind == "AM":
         indicators["AM_02"] = 0  # replaced below by the real count of Action Month activities
     activities = _activities(project, unit, period)
     if "AM_02" in indicators:
-        indicators["AM_02"] = sum(1 for a in activities if a.get("action_month") == "Có")
+        yes = form.lists["yesno"].values[0]
+        indicators["AM_02"] = sum(1 for a in activities if a.get("action_month") == yes)
     budget: dict[str, Any] = {}
     planned_col, spent_col = (c.id for c in form.budget.columns[:2])
     for a in activities:
@@ -172,10 +156,9 @@ def synthesize(project: Project, unit: Unit, period: Period) -> dict[str, Any]:
     narrative = {k: v.format(n=len(activities), p=people, f=round(100 * females / people))
                  for k, v in _NARRATIVE.items() if k in {c.id for c in form.narrative}}
     report_day = min(period.deadline, period.end) - dt.timedelta(days=r.randint(1, 10))
-    unit_info = {"reporter": r.choice(["Nguyễn Thị Hoa", "Trần Văn Minh", "Lê Thị Thu Hương", "Phạm Đức Anh",
-                                       "Hoàng Thị Ngọc Ánh", "H'Linh Niê"]),
-                 "position": "Chuyên viên", "phone": f"0262 3{r.randint(100000, 999999)}",
-                 "email": f"bdg.{unit.code.lower()}@sonha.gov.vn", "report_date": max(report_day, period.start),
-                 "approver": r.choice(["Đỗ Văn Thắng", "Y Bliêng Mlô", "Vũ Thị Lan", "Ngô Quang Đạo"])}
+    unit_info = {"reporter": r.choice(_TEXTS["reporters"]), "position": _TEXTS["position"],
+                 "phone": f"0262 3{r.randint(100000, 999999)}",
+                 "email": _TEXTS["email"].format(unit=unit.code.lower()), "report_date": max(report_day, period.start),
+                 "approver": r.choice(_TEXTS["approvers"])}
     return {"unit_info": unit_info, "indicators": indicators, "activities": activities, "budget": budget,
             "narrative": narrative}

@@ -25,10 +25,10 @@ from openpyxl.styles.fills import Fill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.xml.functions import fromstring, tostring
 
-from ..catalogue import Message
+from ..catalogue import Message, words
 from ..fileio import atomic_path
 from ..findings import SEVERITY_ORDER, FileReport, show_value
-from ..form.layout import MARK_FINDINGS_SHEETS, MARK_RECORD_SHEET
+from ..form.layout import MARK_RECORD_SHEET
 from ..form.project import Project
 from ..text import ascii_slug, is_formula_like
 from ..workbook import styles as st
@@ -41,22 +41,6 @@ NOTE_AUTHOR = "xl-bdg"
 NOTE_SEPARATOR = "\n— — —\n"  # between the user's own note and ours, so both stay readable
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
-TEXT = {
-    "vi": {"sheet": MARK_FINDINGS_SHEETS["vi"], "heading": "KẾT QUẢ KIỂM TRA", "file": "Tệp",
-           "summary": "{errors} lỗi, {warnings} cảnh báo, {infos} thông tin.",
-           "clean": "Không phát hiện lỗi hay cảnh báo nào.",
-           "hint": "Ô có lỗi tô đỏ, ô cảnh báo tô vàng; bấm vào vị trí để tới ô. Sửa xong, bấm Kiểm tra lại; "
-                   "Xóa đánh dấu gỡ mọi đánh dấu của lần kiểm tra.",
-           "header": ["STT", "Mức độ", "Vị trí", "Nội dung", "Hướng dẫn", "Giá trị"],
-           "error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"},
-    "en": {"sheet": MARK_FINDINGS_SHEETS["en"], "heading": "CHECK RESULTS", "file": "File",
-           "summary": "{errors} errors, {warnings} warnings, {infos} notes.",
-           "clean": "No errors or warnings found.",
-           "hint": "Cells with errors are red, warnings amber; click a place to go to the cell. After fixing, "
-                   "run Check again; Clear marks removes every mark of the check.",
-           "header": ["No.", "Severity", "Place", "Problem", "What to do", "Value"],
-           "error": "Error", "warning": "Warning", "info": "Note"},
-}
 _WIDTHS = (6, 11, 22, 38, 70, 18)
 
 
@@ -273,10 +257,11 @@ def plan_marks(report: FileReport, messages: Mapping[str, Message], lang: str = 
 def findings_table(report: FileReport, messages: Mapping[str, Message], lang: str = "vi",
                    linkable: set[tuple[str, str]] | None = None, file_label: str | None = None) -> FindingsTable:
     """The findings sheet: heading, summary, then one row per finding; places in `linkable` become links."""
-    t = TEXT[lang]
+    w = words(lang)
+    t, severity = w.section("marks"), w.section("severity")
     messages = dict(messages)
     counts = {k: report.count(k) for k in ("error", "warning", "info")}
-    summary = t["summary"].format(errors=counts["error"], warnings=counts["warning"], infos=counts["info"])
+    summary = w("marks.summary", errors=counts["error"], warnings=counts["warning"], infos=counts["info"])
     rows: list[list[Any]] = [[t["heading"]], [f"{t['file']}: {file_label or Path(report.file).name}"],
                              [summary if report.findings else t["clean"]], [t["hint"]], list(t["header"])]
     links: dict[tuple[int, int], tuple[str, str]] = {}
@@ -285,7 +270,7 @@ def findings_table(report: FileReport, messages: Mapping[str, Message], lang: st
         ref = cell_ref(f.cell)
         if ref is not None and f.sheet and (linkable is None or (f.sheet, ref) in linkable):
             links[(len(rows), 2)] = (f.sheet, ref)
-        rows.append([n, t.get(f.severity, f.severity), f.where or t["file"], title, text,
+        rows.append([n, severity.get(f.severity, f.severity), f.where or t["file"], title, text,
                      "" if f.value is None else show_value(f.value, lang)])
     return FindingsTable(t["sheet"], rows, links, bold_rows=(0, 4), wrap_from=4)
 

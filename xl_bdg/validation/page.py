@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalogue import Message
+from ..catalogue import Message, words
 from ..fileio import write_text_atomic
 from ..findings import FileReport, Report, show_value
 from ..form.project import Project
@@ -19,29 +19,15 @@ from ..templating import environment
 
 TEMPLATE = "validation.html.j2"
 
-# Words of the page and the terminal summary (not form labels: those come from the form definition).
-WORDS: dict[str, dict[str, str]] = {
-    "vi": {
-        "title": "Kết quả kiểm tra báo cáo", "ok": "Hợp lệ", "warnings": "Hợp lệ, có cảnh báo", "errors": "Có lỗi",
-        "error": "Lỗi", "warning": "Cảnh báo", "info": "Lưu ý", "file": "Tệp", "unit": "Đơn vị",
-        "period": "Kỳ báo cáo", "where": "Vị trí", "code": "Mã", "value": "Giá trị", "message": "Nội dung",
-        "files_checked": "Số tệp đã kiểm tra", "files_with_errors": "Số tệp có lỗi", "n_errors": "Số lỗi",
-        "n_warnings": "Số cảnh báo", "n_infos": "Số lưu ý", "generated": "Thời điểm kiểm tra",
-        "no_findings": "Không có vấn đề nào.", "sha256": "Mã băm SHA-256", "whole_file": "(cả tệp)",
-        "legend": "Lỗi phải sửa trước khi tổng hợp; cảnh báo cần xem lại nhưng không chặn việc tổng hợp.",
-        "count_error": "lỗi", "count_warning": "cảnh báo", "count_info": "lưu ý",
-    },
-    "en": {
-        "title": "Validation results", "ok": "Valid", "warnings": "Valid, with warnings", "errors": "Has errors",
-        "error": "Error", "warning": "Warning", "info": "Note", "file": "File", "unit": "Unit",
-        "period": "Period", "where": "Where", "code": "Code", "value": "Value", "message": "Message",
-        "files_checked": "Files checked", "files_with_errors": "Files with errors", "n_errors": "Errors",
-        "n_warnings": "Warnings", "n_infos": "Notes", "generated": "Checked at",
-        "no_findings": "No problems found.", "sha256": "SHA-256", "whole_file": "(whole file)",
-        "legend": "Errors must be corrected before aggregation; warnings deserve a look but do not block it.",
-        "count_error": "error(s)", "count_warning": "warning(s)", "count_info": "note(s)",
-    },
-}
+#: A file's verdict as the status word it earns (schemas/words/status.yaml): one word everywhere.
+VERDICT_STATUS = {"ok": "accepted", "warnings": "accepted_with_warnings", "errors": "invalid"}
+
+
+def page_words(lang: str = "vi") -> dict[str, str]:
+    """The page's words (schemas/words/page.yaml), with the verdicts' status words and the severities."""
+    w = words(lang)
+    status, severity = w.section("status"), w.section("severity")
+    return {**w.section("page"), **{v: status[s] for v, s in VERDICT_STATUS.items()}, **severity}
 
 
 def verdict(fr: FileReport) -> str:
@@ -52,7 +38,7 @@ def verdict(fr: FileReport) -> str:
 
 
 def _counts(fr: FileReport, lang: str) -> str:
-    w = WORDS[lang]
+    w = page_words(lang)
     return ", ".join(f"{fr.count(s)} {w['count_' + s]}" for s in ("error", "warning", "info") if fr.count(s))
 
 
@@ -61,7 +47,7 @@ def text_lines(report: Report, messages: dict[str, Message], lang: str = "vi") -
 
     Styles: ok, warnings, errors (verdicts), error, warning, info (findings), summary.
     """
-    w = WORDS[lang]
+    w = page_words(lang)
     out: list[tuple[str, str]] = []
     for fr in report.files:
         v = verdict(fr)
@@ -139,7 +125,7 @@ class ValidationPage:
 
 def page_context(report: Report, project: Project, lang: str = "vi", now: dt.datetime | None = None) -> ValidationPage:
     """Build the page's context from a report."""
-    w = WORDS[lang]
+    w = page_words(lang)
     messages = project.form.messages
     files = []
     for fr in report.files:

@@ -13,6 +13,7 @@ Helper columns start with `_` (file number, period and Action Month window).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -89,7 +90,7 @@ class _Builder:
         if ftype in MAX_BY_TYPE:
             add("negative-number", lambda s: s >= 0)
             top = MAX_BY_TYPE[ftype]
-            add("number-too-large", lambda s, top=top: s <= top, max=top)
+            add("number-too-large", lambda s: s <= top, max=top)
         if ftype == "count":
             add("not-whole-number", lambda s: (s % 1) == 0)
         if ftype == "percent":
@@ -124,7 +125,8 @@ class _Builder:
             lo, hi = ("_pstart", "_pend") if check.rule == "in_period" else ("_amstart", "_amend")
             when = {col(k): v for k, v in (p.get("when") or {}).items()}
             for c in (col(x) for x in p["columns"]):
-                add(lambda d, c=c: _in_window(d, c, lo, hi, when), Rule(code, sev, "window", target=c, window=(lo, hi)))
+                add(functools.partial(_in_window, c=c, lo=lo, hi=hi, when=when),
+                    Rule(code, sev, "window", target=c, window=(lo, hi)))
         elif check.rule == "requires":
             cond, then, equals = col(p["if"]), col(p["then"]), p.get("equals")
             add(lambda d: ~(_truthy(d[cond], equals) & d[then].isna()), Rule(code, sev, "requires", target=then,
@@ -239,6 +241,7 @@ class _IndicatorBuilder(_Builder):
 
     def add(self, ind: Indicator, check: Check) -> None:
         p, k = check.params, ind.key
+        partners: tuple[str, ...]
         if check.rule == "le":
             target, partners = k(p["a"]), (k(p["b"]),)
         elif check.rule == "sum_eq":
@@ -283,6 +286,11 @@ class _IndicatorBuilder(_Builder):
         return check
 
 
+def _not_over(ftype: str, top: float) -> Callable[[pd.DataFrame], pd.Series]:
+    """The check that no value of type `ftype` in the long indicator frame is above `top`."""
+    return lambda d: ~(d["type"].isin((ftype,)) & (d["num"] > top))
+
+
 def indicator_schema(form: Form) -> SheetSchema:
     """The schema of the indicator sheet, on a long frame: one row per file and indicator value row.
 
@@ -306,8 +314,7 @@ def _indicator_schema_cached(form: Form) -> SheetSchema:
     yesno = form.lists["yesno"]
     checks = [
         row_rule("negative-number", "range", lambda d: ~(is_(d, *MAX_BY_TYPE) & (d["num"] < 0))),
-        *(row_rule("number-too-large", "range", lambda d, ft=ft, top=top: ~(is_(d, ft) & (d["num"] > top)), max=top)
-          for ft, top in MAX_BY_TYPE.items()),
+        *(row_rule("number-too-large", "range", _not_over(ft, top), max=top) for ft, top in MAX_BY_TYPE.items()),
         row_rule("not-whole-number", "range", lambda d: ~(is_(d, "count") & ((d["num"] % 1) != 0) & d["num"].notna())),
         row_rule("percent-out-of-range", "range", lambda d: ~(is_(d, "percent") & ((d["num"] < 0) | (d["num"] > 100))),
                  min=0, max=100),

@@ -152,13 +152,16 @@ def validate_paths(paths: Sequence[Path], project: Project, expected_period: Per
                    ) -> tuple[Report, dict[str, Submission]]:
     """Validate files and folders as one batch: read in parallel, one pandera pass per sheet over all of them."""
     results = _read_all([str(f) for f in expand_paths(paths)], project, expected_period, workers, progress)
-    ok = [r for r in results if r.sub is not None and r.ctx is not None and r.rows is not None]
-    rule_findings = run(stack(project, [r.sub for r in ok], [r.ctx for r in ok], [r.rows for r in ok])) if ok else []
-    by_path = {r.path: found for r, found in zip(ok, rule_findings, strict=True)}
+    ready = [(r, r.sub, r.ctx, r.rows) for r in results if r.sub is not None and r.ctx is not None
+             and r.rows is not None]
+    subs = [sub for _, sub, _, _ in ready]
+    contexts, rows = [c for _, _, c, _ in ready], [rows for *_, rows in ready]
+    rule_findings = run(stack(project, subs, contexts, rows)) if ready else []
+    by_path = {r.path: found for (r, *_), found in zip(ready, rule_findings, strict=True)}
     report = Report()
     for r in results:
         report.files.append(_report(r.path, r.sub, r.found + r.meta + by_path.get(r.path, []), r.sha))
-    return report, {r.path: r.sub for r in ok}  # type: ignore[misc]
+    return report, {r.path: sub for r, sub, _, _ in ready}
 
 
 # --- reading, in parallel ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from copy import copy
 
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -119,7 +120,8 @@ def header(ws: Worksheet, row: int, col: int, text: object) -> None:
     label(ws, row, col, text, font=st.FONT_HEADER, fill=st.FILL_HEADER, align=st.CENTER)
 
 
-def label(ws: Worksheet, row: int, col: int, text: object, font=st.FONT, fill=None, align=st.WRAP) -> None:
+def label(ws: Worksheet, row: int, col: int, text: object, font: Font = st.FONT, fill: PatternFill | None = None,
+          align: Alignment = st.WRAP) -> None:
     """A locked text cell with a border (labels, codes, units)."""
     cell = ws.cell(row=row, column=col, value=text)
     cell.font = font

@@ -17,7 +17,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import __version__
 from ..fileio import atomic_path
 from ..form.definition import Column, Form
 from ..form.layout import (
@@ -46,6 +45,7 @@ from ..form.layout import (
 from ..form.project import Project
 from ..form.registry import Unit
 from ..periods import Period
+from ..version import __version__
 from . import cells
 from . import styles as st
 
@@ -256,9 +256,8 @@ def _budget(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals:
 def _narrative(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: cells.Validations) -> None:
     form = project.form
     _banner(ws, form, "narrative", stamp, note=True)
-    for col, key in ((NARR_COL_NO, "number"), (NARR_COL_LABEL, "topic"), (NARR_COL_VALUE, "narrative")):
-        text = form.text(f"headers.{key}")
-        cells.header(ws, NARR_HEADER_ROW, col, text)
+    for number, key in ((NARR_COL_NO, "number"), (NARR_COL_LABEL, "topic"), (NARR_COL_VALUE, "narrative")):
+        cells.header(ws, NARR_HEADER_ROW, number, form.text(f"headers.{key}"))
     for i, col in enumerate(form.narrative, start=1):
         row = layout.narrative_rows[col.id]
         cells.label(ws, row, NARR_COL_NO, f"{i}{form.text('required_mark') if col.required else ''}", align=st.CENTER)
