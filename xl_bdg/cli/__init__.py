@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (each module registers its commands on `app`)
     aggregate_cmd,
     docs_cmd,
     intake_cmd,
+    portal_cmd,
     report_cmd,
     status_cmd,
     template_cmd,
