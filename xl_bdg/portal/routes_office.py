@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import secrets
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,6 +27,8 @@ from .views import day, default_period, file_view, filter_rows, summary, version
 from .web import Portal, client_ip, lang_of, message, page, page_base, portal_of
 
 SESSION, SECURE_SESSION, LOGIN = "xl_session", "__Host-xl_session", "xl_login"
+#: The grid shows this many units a page (a province has up to a few thousand communes: filter, or turn pages).
+ROWS_PER_PAGE = 300
 
 
 def _secure(request: Request) -> bool:
@@ -152,8 +154,14 @@ def grid(request: Request, sess: Session) -> Response:
     kinds = sorted({r.kind for r in rows})
     want_kind = q.get("kind", "") if q.get("kind", "") in kinds else ""
     shown = filter_rows(rows, want_status, want_kind, q.get("q", "")[:100])
+    pages = max(1, -(-len(shown) // ROWS_PER_PAGE))
+    at = min(pages, max(1, int(q.get("page", "1")) if q.get("page", "1").isdigit() else 1))
+    here = {k: v for k, v in (("period", per.code), ("status", want_status), ("kind", want_kind),
+                              ("q", q.get("q", "")[:100])) if v}
     ctx = {"base": _base(request, sess, "office.title", per), "period": per, "period_title": per.title(lang),
-           "deadline": day(per.deadline), "summary": summary(rows, lang), "rows": shown, "total": len(rows),
+           "deadline": day(per.deadline), "summary": summary(rows, lang), "total": len(rows), "matched": len(shown),
+           "rows": shown[(at - 1) * ROWS_PER_PAGE: at * ROWS_PER_PAGE], "page": at, "pages": pages,
+           "page_url": lambda n: "/office?" + urlencode({**here, "page": n}),
            "statuses": STATUSES, "kinds": kinds, "want_status": want_status, "want_kind": want_kind,
            "want_text": q.get("q", "")[:100], "when": when, "periods": _periods(portal, per)}
     return page(request, "grid", ctx)

@@ -15,7 +15,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..catalogue import words
-from ..ledger import status
 from ..validation import annotate_copy
 from ..validation.marks import annotated_name
 from ..workbook import workbook_name, write_template
@@ -24,7 +23,7 @@ from .queue import QueueFull
 from .store import TokenRow
 from .tokens import token_hash
 from .upload import UploadRefused, receive_upload
-from .views import day, deadline_note, file_view, may_see, size_text, versions
+from .views import day, deadline_note, file_view, may_see, size_text, unit_status, versions
 from .web import client_ip, lang_of, message, page, page_base, portal_of
 from .worker import Job
 
@@ -70,10 +69,10 @@ def unit_page(request: Request) -> Response:
     per, unit = project.period(row.period), project.registry.get(row.unit_code)
     assert unit is not None
     b = page_base(request, "unit.title", period=per.code)
-    mine = next((s for s in status(led, project, per) if s.unit == unit.code), None)
     ctx = {"base": b, "unit": unit, "period_title": per.title(lang), "period": per.code,
            "deadline": day(per.deadline), "deadline_note": deadline_note(per, dt.date.today(), b.t),
-           "status": mine.status if mine else "missing", "versions": versions(led, portal.store, unit.code, per.code),
+           "status": unit_status(led.files(per.code, unit.code), per),
+           "versions": versions(led, portal.store, unit.code, per.code),
            "token": token, "q": _q(request), "csrf": csrf_token(portal.tokens.secret, _scope(token)),
            "max_bytes": portal.config.max_upload_bytes, "max_size": size_text(portal.config.max_upload_bytes, lang)}
     return page(request, "unit", ctx)

@@ -101,6 +101,19 @@ def default_period(project: Project, ledger: Ledger, today: dt.date) -> Period:
     return project.period(held[-1]) if held else candidates[-1]
 
 
+def unit_status(recs: list[FileRecord], per: Period) -> str:
+    """One unit's status word from its versions (oldest first), by the rule of `xl_bdg.ledger.status` (a test
+    holds the two equal): computing it for the whole registry on every page a unit opens would not scale."""
+    if not recs:
+        return "missing"
+    latest = recs[-1]
+    if not latest.valid:
+        return "invalid"
+    if latest.received_at.date() > per.deadline:
+        return "late"
+    return "accepted_with_warnings" if latest.warnings else "accepted"
+
+
 # --- a unit's versions ---------------------------------------------------------------------------------------------
 @dataclass
 class VersionRow:
