@@ -107,7 +107,7 @@ class Documents:
         return None
 
     def close(self) -> None:
-        """Stop the build process."""
+        """Stop the build process (a build under way is finished first: its folder is renamed only when whole)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..catalogue import words
+from ..fileio import write_bytes_atomic
 from ..validation import annotate_copy
 from ..validation.marks import annotated_name
 from ..workbook import workbook_name, write_template
@@ -154,14 +155,20 @@ def annotated_response(portal_request: Request, sha: str, unit: str, period: str
     rec = led.get(sha)
     if rec is None:
         return message(portal_request, "token.title", words(lang)("portal.token.not_yours"), 404)
-    with tempfile.TemporaryDirectory(prefix="xl-bdg-annot-") as tmp:
-        source = Path(tmp) / workbook_name(period, unit)
-        shutil.copyfile(led.archived(rec), source)
-        out = annotate_copy(source, led.file_report(rec), Path(tmp) / "out", portal.project, lang)
-        data = out.read_bytes()
+    source_name = workbook_name(period, unit)
+    # Marking a workbook takes openpyxl a second: each copy is made once per file and language, then kept.
+    cached = portal.config.state_dir / "annotated" / f"{sha}.{lang}.xlsx"
+    if not cached.exists():
+        with tempfile.TemporaryDirectory(prefix="xl-bdg-annot-") as tmp:
+            source = Path(tmp) / source_name
+            shutil.copyfile(led.archived(rec), source)
+            out = annotate_copy(source, led.file_report(rec), Path(tmp) / "out", portal.project, lang)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(cached, out.read_bytes())
+    data = cached.read_bytes()
     portal.store.audit(actor, "download.annotated", "ok", target=f"{unit}/{period}", sha256=sha,
                        ip=client_ip(portal_request))
-    return _attachment(data, annotated_name(source))
+    return _attachment(data, annotated_name(Path(source_name)))
 
 
 def _attachment(data: bytes, name: str, media: str = XLSX) -> Response:
