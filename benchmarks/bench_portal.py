@@ -60,6 +60,21 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and all its live descendants (from /proc)."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 class Peak(threading.Thread):
     """Samples the server tree's memory every 0.2 s."""
 
@@ -171,8 +186,10 @@ def main() -> None:
     peak = Peak(server.proc.pid)
     peak.start()
     idle = tree_rss(server.proc.pid)
+    cpu0, me0 = tree_cpu(server.proc.pid), time.process_time()
     try:
         times, problems, office, wall = asyncio.run(run(server.url, jobs, args.clients, [u[0] for u in units[:50]]))
+        cpu, me = tree_cpu(server.proc.pid) - cpu0, time.process_time() - me0
     finally:
         peak.stop.set()
         peak.join()
@@ -188,6 +205,8 @@ def main() -> None:
     print(f"portal:  {len(times)} uploads by {args.clients} clients in {wall:.1f} s = {len(times) / wall:.1f} "
           f"uploads/s; post → findings page p50 {pct(times, 50):.2f} s, p95 {pct(times, 95):.2f} s, "
           f"p99 {pct(times, 99):.2f} s, max {max(times):.2f} s")
+    print(f"cpu:     server + workers {cpu:.0f} s ({1000 * cpu / len(times):.0f} ms per upload), the clients "
+          f"{me:.0f} s; {2 * wall:.0f} core-seconds were there, the rest went to other work on the machine")
     print(f"memory:  server + {args.workers} intake workers: {idle / 2**20:.0f} MB idle, "
           f"peak {peak.peak / 2**20:.0f} MB")
     if office:

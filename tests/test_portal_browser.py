@@ -348,3 +348,23 @@ def test_the_office_builds_the_report_and_downloads_it(portal, browser, tmp_path
     target = tmp_path / info.value.suggested_filename
     info.value.save_as(target)
     assert target.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_office_page_renders_in_both_languages(portal, browser, lang) -> None:
+    server = portal["server"]
+    code, _ = _unit(portal, 0)
+    office = _login(browser, server)
+    w = words(lang)
+    for path, title in ((f"/office?period={PERIOD}", "portal.office.grid_title"),
+                        (f"/office/unit/{code}?period={PERIOD}", None),
+                        (f"/office/missing?period={PERIOD}", "portal.office.missing_title"),
+                        (f"/office/documents?period={PERIOD}", "portal.office.documents_title"),
+                        ("/office/audit", "portal.office.audit_title")):
+        resp = office.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+        assert resp.status == 200, path
+        if title:
+            assert office.inner_text("h1").startswith(w(title, period="X").split("X")[0].strip()), path
+    assert office.goto(f"{server.url}/office/unit/KHONG-CO?lang={lang}").status == 404
+    assert office.goto(f"{server.url}/office/khong-co?lang={lang}").status == 404
+    assert w("portal.error.not_found") in office.inner_text(".message")

@@ -335,7 +335,8 @@ def audit(request: Request, sess: Session) -> Response:
     """The latest audited actions."""
     portal = portal_of(request)
     ctx = {"base": _base(request, sess, "office.title", _period(request, portal)),
-           "rows": portal.store.audit_rows(200)}
+           "rows": portal.store.audit_rows(200),
+           "stamp": lambda at: dt.datetime.fromisoformat(at).strftime("%d/%m/%Y %H:%M:%S")}
     return page(request, "audit", ctx)
 
 

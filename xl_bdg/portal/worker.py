@@ -53,7 +53,12 @@ _STATE: dict[str, Any] = {}
 
 
 def init_worker(ledger: str, schemas: str | None, state_dir: str) -> None:
-    """Open the ledger, the portal tables and the project once per worker process."""
+    """Open the ledger, the portal tables and the project once per worker process.
+
+    Workers run at a lower priority than the server process: checking files can wait a little, while a page the
+    office or a unit is looking at should not."""
+    if hasattr(os, "nice"):
+        os.nice(5)
     _STATE["project"] = load_project(Path(schemas) if schemas else None)
     _STATE["ledger"] = Ledger(Path(ledger))
     _STATE["store"] = PortalStore(Path(ledger))
