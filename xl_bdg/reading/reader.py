@@ -34,6 +34,7 @@ from ..form.layout import (
 from ..form.project import Project
 from ..submission import ActivityRow, CellValue, Submission
 from ..text import nfc
+from .cellinfo import CellFacts, cell_facts
 from .coerce import coerce, is_empty
 from .safety import Inspection, filled_rows, finding, inspect_file, uncached_formulas
 
@@ -41,6 +42,7 @@ from .safety import Inspection, filled_rows, finding, inspect_file, uncached_for
 EMPTY_RUN = 50
 #: Sheets whose loss does not touch the data: reported as a warning, not an error.
 _SOFT_SHEETS = ("instructions", "lists")
+_INPUT_SHEETS = ("unit_info", "indicators", "activities", "budget", "narrative")
 _CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
 # calamine raises its own errors, and a Rust panic surfaces as pyo3's PanicException, a BaseException: both are
 # the file's fault and become findings; an interrupt or exit is never swallowed.
@@ -127,6 +129,7 @@ class _Reader:
         self.wb: pc.CalamineWorkbook | None = None
         self.names: dict[str, str] = {}  # NFC title → title as stored
         self._grids: dict[str, _Grid | None] = {}
+        self.facts: dict[str, CellFacts] = {}  # by sheet title: formula errors and percentage formats
         self._sheets_cache: dict[str, Any] = {}
 
     # --- helpers -------------------------------------------------------------------------------------------
@@ -165,6 +168,18 @@ class _Reader:
         if formulas and (row, col) in formulas:
             self.add("formula-no-value", sheet, a1, label=label)
             return CellValue(None, sheet, a1)
+        facts = self.facts.get(sheet)
+        if facts is not None:
+            shown = facts.errors.get((row, col))
+            if shown is not None:
+                # calamine hands an error over as an empty cell: it must not pass for one (nor for a zero).
+                self.add("formula-error", sheet, a1, shown, label=label)
+                return CellValue(None, sheet, a1, shown)
+            if ftype == "percent" and (row, col) in facts.percent and type(raw) in (int, float):
+                # "45%" typed into the cell is stored as 0.45 with a percentage format: the person meant 45.
+                read = round(float(raw) * 100, 9)
+                self.add("percent-format", sheet, a1, raw, label=label, read=read)
+                return CellValue(read, sheet, a1, raw)
         res = coerce(raw, ftype)
         if res.code is not None:
             self.add(res.code, sheet, a1, raw, label=label, **res.params)
@@ -187,6 +202,7 @@ class _Reader:
             self.add("old-xls-format")
         broken = self._sheets() | self._structure()
         sub = Submission(path=self.file, sha256=self.insp.sha256, meta=meta)
+        self.facts = cell_facts(self.insp, [t for t in (self.lay.sheet[k] for k in _INPUT_SHEETS) if t in self.names])
         formulas = self._formulas()
         self._merges()
         if "unit_info" not in broken:
@@ -363,13 +379,15 @@ class _Reader:
             return True
         title = self.lay.sheet["activities"]
         cols = self.plan.activity_cols
+        facts = self.facts.get(title)
+        errors = facts.errors if facts is not None else {}
         empty_run, row = 0, self.lay.activity_first_row
         last = len(grid.rows)
         while row <= last:
             line = grid.rows[row - 1]
             width = len(line)
             filled = any(c <= width and not is_empty(line[c - 1]) for _, _, c, _, _ in cols) or any(
-                (row, c) in formulas for _, _, c, _, _ in cols)
+                (row, c) in formulas or (row, c) in errors for _, _, c, _, _ in cols)
             if not filled:
                 empty_run += 1
                 if empty_run >= EMPTY_RUN:

@@ -27,7 +27,7 @@ from ..reading.reader import read_submission
 from ..submission import Submission
 from .batch import Columns, Context, file_rows, run, stack
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 Progress = Callable[[int, int], None]
 
 
