@@ -67,8 +67,8 @@ def provided_by_code(codes: set[str]) -> dict[str, set[str]]:
                 literal = [a.value for a in args if isinstance(a, ast.Constant) and a.value in codes]
                 for code in literal:
                     out.setdefault(code, set()).update(_call_keys(node))
-                if not literal and any(isinstance(a, (ast.Name, ast.Attribute)) and "code" in ast.unparse(a)
-                                       for a in node.args[:3]):
+                if not literal and any(isinstance(a, (ast.Name, ast.Attribute)) and "code" in ast.unparse(a).lower()
+                                       for a in args[:3] + args[len(node.args):]):
                     via_variable |= _call_keys(node)
             for code in named:
                 out.setdefault(code, set()).update(via_variable)

@@ -381,13 +381,17 @@ class _Reader:
         cols = self.plan.activity_cols
         facts = self.facts.get(title)
         errors = facts.errors if facts is not None else {}
+        stray: dict[tuple[str, str], list[tuple[int, str]]] = {}
         empty_run, row = 0, self.lay.activity_first_row
         last = len(grid.rows)
         while row <= last:
             line = grid.rows[row - 1]
             width = len(line)
             filled = any(c <= width and not is_empty(line[c - 1]) for _, _, c, _, _ in cols) or any(
-                (row, c) in formulas or (row, c) in errors for _, _, c, _, _ in cols)
+                (row, c) in formulas for _, _, c, _, _ in cols)
+            if not filled and errors and self._stray_errors(title, row, errors, stray):
+                empty_run, row = 0, row + 1
+                continue
             if not filled:
                 empty_run += 1
                 if empty_run >= EMPTY_RUN:
@@ -403,9 +407,38 @@ class _Reader:
                       for cid, ftype, c, letter, label in cols}
             sub.activities.append(ActivityRow(row=row, values=values))
             row += 1
+        self._report_stray(title, stray)
         if row <= last:
             self._after_gap(grid, title, row, [c for _, _, c, _, _ in cols])
         return True
+
+    def _stray_errors(self, title: str, row: int, errors: dict[tuple[int, int], str],
+                      stray: dict[tuple[str, str], list[tuple[int, str]]]) -> bool:
+        """Collect the formula errors of an activity row that holds nothing else; True when there were any.
+
+        A formula copied down past the last activity ends in #N/A on the empty rows: those cells are reported (one
+        finding per run of rows, `_report_stray`), but the rows are not read as activities (each of their empty
+        columns would then be "required")."""
+        found = False
+        for _, _, c, letter, label in self.plan.activity_cols:
+            if (row, c) in errors:
+                stray.setdefault((letter, label), []).append((row, errors[(row, c)]))
+                found = True
+        return found
+
+    def _report_stray(self, title: str, stray: dict[tuple[str, str], list[tuple[int, str]]]) -> None:
+        for (letter, label), cells in stray.items():
+            start = 0
+            for i in range(1, len(cells) + 1):
+                if i < len(cells) and cells[i][0] == cells[i - 1][0] + 1:
+                    continue
+                (first, shown), last = cells[start], cells[i - 1][0]
+                if last == first:
+                    self.add("formula-error", title, f"{letter}{first}", shown, label=label)
+                else:
+                    self.add("formula-error-rows", title, f"{letter}{first}", shown, label=label,
+                             cells=f"{letter}{first}:{letter}{last}", n=last - first + 1)
+                start = i
 
     def _after_gap(self, grid: _Grid, title: str, start: int, cols: list[int]) -> None:
         for row in range(start, len(grid.rows) + 1):
