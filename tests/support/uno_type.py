@@ -85,6 +85,7 @@ def main() -> None:
                     rule.Type = uno.Enum("com.sun.star.sheet.ValidationType", "ANY")
                     rule.ShowErrorMessage = False
                     cell.Validation = rule
+                    cell.NumberFormat = 0  # and the source cell's format, General, comes along too
                 controller.select(cell)
                 dispatch.executeDispatch(frame, ".uno:EnterString", "", 0, (_prop("StringName", edit["text"]),))
                 out.append({"cell": edit["cell"], "formula": cell.getFormula(), "value": cell.getValue(),

@@ -183,6 +183,10 @@ class _Reader:
         res = coerce(raw, ftype)
         if res.code is not None:
             self.add(res.code, sheet, a1, raw, label=label, **res.params)
+        if ftype == "percent" and isinstance(res.value, float) and 0 < res.value < 1:
+            # "45%" typed into a cell that keeps the form's number format is stored as 0.45 with no trace of the
+            # sign (LibreOffice does this): a rate below 1 % is rare enough to ask about, never to change.
+            self.add("percent-fraction", sheet, a1, res.value, label=label, read=round(res.value * 100, 9))
         return CellValue(res.value, sheet, a1, res.raw)
 
     # --- the steps -----------------------------------------------------------------------------------------
