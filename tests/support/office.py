@@ -69,7 +69,8 @@ def type_into(source: Path | None, edits: list[dict[str, str]], out_dir: Path, s
               timeout: float = 240) -> tuple[dict[str, Path], list[dict[str, object]]]:
     """Open `source` (None: a new spreadsheet) in LibreOffice, type each edit's text into its cell through Calc's
     input line as a person does ({"sheet", "cell", "text"}; "paste": true first gives the cell no validation and
-    the General number format, as pasting a cell from another workbook does), save as each of `formats`; return ({format: path}, what each cell held afterwards)."""
+    the General number format, as pasting a cell from another workbook does), save as each of `formats`; return
+    ({format: path}, what each cell held afterwards)."""
     import json
 
     exe = system_python_with_uno()

@@ -24,15 +24,19 @@ from pathlib import Path
 import uno  # type: ignore[import-not-found]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 
-_XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>{locale}</value></prop></item>
-<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooLocale" oor:op="fuse"><value>en-US</value></prop></item>
-<item oor:path="/org.openoffice.Office.Linguistic/General"><prop oor:name="DefaultLocale" oor:op="fuse"><value>{locale}</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Input"><prop oor:name="AutoInput" oor:op="fuse"><value>false</value></prop></item>
-</oor:items>
-"""
+_ITEM = '<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>'
+_XCU = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        '{items}\n</oor:items>\n')
+
+
+def _profile_settings(locale: str) -> str:
+    """The user profile's settings: the locale that decides how typed text is recognised; no autocompletion."""
+    items = [("/org.openoffice.Setup/L10N", "ooSetupSystemLocale", locale),
+             ("/org.openoffice.Setup/L10N", "ooLocale", "en-US"),
+             ("/org.openoffice.Office.Linguistic/General", "DefaultLocale", locale),
+             ("/org.openoffice.Office.Calc/Input", "AutoInput", "false")]
+    return _XCU.format(items="\n".join(_ITEM.format(path=p, name=n, value=v) for p, n, v in items))
 
 
 def _prop(name: str, value: object) -> PropertyValue:
@@ -58,7 +62,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as profile:
         user = Path(profile) / "user"
         user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_XCU.format(locale=spec.get("locale", "vi-VN")),
+        (user / "registrymodifications.xcu").write_text(_profile_settings(spec.get("locale", "vi-VN")),
                                                         encoding="utf-8")
         proc = subprocess.Popen(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
                                  "--nologo", f"--accept=pipe,name={pipe};urp;"],
