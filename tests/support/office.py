@@ -50,7 +50,8 @@ def resave_xlsx(source: Path, out_dir: Path) -> Path:
 
 
 #: LibreOffice's export filters for the formats a clerk may save in.
-FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "xls": "MS Excel 97", "ods": "calc8"}
+FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "xls": "MS Excel 97", "ods": "calc8",
+           "fods": "OpenDocument Spreadsheet Flat XML", "xml": "MS Excel 2003 XML"}
 
 
 def system_python_with_uno() -> str | None:
@@ -66,10 +67,11 @@ def system_python_with_uno() -> str | None:
 
 def type_into(source: Path | None, edits: list[dict[str, str]], out_dir: Path, stem: str = "typed",
               formats: tuple[str, ...] = ("xlsx", "xls", "ods"), locale: str = "vi-VN",
-              timeout: float = 240) -> tuple[dict[str, Path], list[dict[str, object]]]:
+              timeout: float = 240, password: str | None = None) -> tuple[dict[str, Path], list[dict[str, object]]]:
     """Open `source` (None: a new spreadsheet) in LibreOffice, type each edit's text into its cell through Calc's
     input line as a person does ({"sheet", "cell", "text"}; "paste": true first gives the cell no validation and
-    the General number format, as pasting a cell from another workbook does), save as each of `formats`; return
+    the General number format, as pasting a cell from another workbook does), save as each of `formats` (with an
+    open password when `password` is given); return
     ({format: path}, what each cell held afterwards)."""
     import json
 
@@ -79,7 +81,7 @@ def type_into(source: Path | None, edits: list[dict[str, str]], out_dir: Path, s
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {fmt: out_dir / f"{stem}.{fmt}" for fmt in formats}
     spec = {"source": str(source) if source else None, "locale": locale, "edits": edits,
-            "save": [{"path": str(p), "filter": FILTERS[fmt]} for fmt, p in paths.items()]}
+            "save": [{"path": str(p), "filter": FILTERS[fmt], "password": password} for fmt, p in paths.items()]}
     spec_path = out_dir / f"{stem}.spec.json"
     spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     script = Path(__file__).parent / "uno_type.py"

@@ -4,7 +4,7 @@ Usage: python3 uno_type.py SPEC.json
 Types into cells the way a clerk does, then saves the workbook in the formats asked for. SPEC holds:
   {"source": "filled.xlsx" | null (a new spreadsheet), "locale": "vi-VN",
    "edits": [{"sheet": "Chỉ tiêu", "cell": "E12", "text": "45%"}, …],
-   "save": [{"path": "out.xlsx", "filter": "Calc MS Excel 2007 XML"}, …]}
+   "save": [{"path": "out.xlsx", "filter": "Calc MS Excel 2007 XML", "password": optional}, …]}
 Each text goes through Calc's input line (the `.uno:EnterString` command on the selected cell), so LibreOffice
 recognises what it recognises when a person types: "45%" becomes 0.45 formatted as a percentage, "=1/0" a formula
 that ends in #DIV/0!, "15/11/2026" a date in a day-first locale. The profile's locale decides that recognition
@@ -95,8 +95,10 @@ def main() -> None:
                 out.append({"cell": edit["cell"], "formula": cell.getFormula(), "value": cell.getValue(),
                             "shown": cell.getString(), "error": cell.getError()})
             for target in spec["save"]:
-                doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target["path"])),
-                               (_prop("FilterName", target["filter"]),))
+                props = [_prop("FilterName", target["filter"])]
+                if target.get("password"):
+                    props.append(_prop("Password", target["password"]))
+                doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target["path"])), tuple(props))
             doc.close(True)
             print(json.dumps(out, ensure_ascii=False))
         finally:
