@@ -33,16 +33,21 @@ STYLES = {"ok": "bold green", "warnings": "bold yellow", "errors": "bold red", "
 PROGRESS_FROM = 10  # files: below this a progress bar only flickers
 
 
-def _annotate(report: Report, project: Project, dest: Path, w: Words) -> int:
+def _annotate(report: Report, project: Project, dest: Path, w: Words, quiet: bool = False) -> int:
+    from ..validation.copies import copy_names
     from ..validation.marks import annotate_copy  # openpyxl writing is only needed here
 
+    marked = [fr for fr in report.files if fr.findings]
+    names = copy_names([Path(fr.file) for fr in marked])
     written = 0
-    for fr in report.files:
-        if not fr.findings:
-            continue
+    if marked and not quiet:
+        say(w("cli.validate.annotated", out=dest), "bold")
+    for fr in marked:
         try:
-            annotate_copy(Path(fr.file), fr, dest, project, w.lang)
+            copy = annotate_copy(Path(fr.file), fr, dest, project, w.lang, name=names[Path(fr.file)])
             written += 1
+            if not quiet:
+                say(f"  {fr.file} → {copy}")
         except Exception as exc:  # one copy that cannot be written must not hide the others
             say(w("cli.err.annotate", file=fr.file, error=f"{type(exc).__name__}: {exc}"), "yellow", to=err)
     return written

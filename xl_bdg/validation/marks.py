@@ -410,12 +410,13 @@ def annotated_name(source: Path) -> str:
 
 
 def annotate_copy(source: Path, file_report: FileReport, dest_dir: Path, project: Project,
-                  lang: str = "vi") -> Path:
-    """Write a marked copy of `source` into `dest_dir` (the source is never touched) and return its path.
+                  lang: str = "vi", name: str | None = None) -> Path:
+    """Write a marked copy of `source` into `dest_dir` (the source is never touched) and return its path; `name`
+    (from `copies.copy_names`, so that copies of a batch never overwrite each other) defaults to `annotated_name`.
 
     A file that cannot be opened gets a workbook holding the findings sheet alone.
     """
-    target = dest_dir / annotated_name(source)
+    target = dest_dir / (name or annotated_name(source))
     messages = project.form.messages
     try:
         wb = load_workbook(source)
