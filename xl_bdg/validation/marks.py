@@ -360,8 +360,12 @@ class OpenpyxlMarker(RecordingMarker):
         if hidden:
             ws.sheet_state = "hidden"
         else:
+            # A4 (openpyxl's default is none, which Excel and LibreOffice take as US Letter), heading row repeated.
+            ws.page_setup.paperSize = ws.PAPERSIZE_A4
             ws.page_setup.orientation = "landscape"
             ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+            if table.wrap_from:
+                ws.print_title_rows = f"{table.wrap_from + 1}:{table.wrap_from + 1}"
             ws.sheet_properties.pageSetUpPr.fitToPage = True
             for other in self.wb.worksheets:
                 other.sheet_view.tabSelected = False
