@@ -71,11 +71,23 @@ def report_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), ou
             letters = write_letters(project, led, ds, out / "letters", lang=w.lang)
     if not voice.quiet:
         say(w("cli.report.done", period=per.code))
+        _say_document_language(w, ("report", "letter"))
     for path in (files.docx, files.html, files.annex, *files.charts.values()):
         say(f"  {path}")
     if not voice.quiet:
         say(w("cli.report.letters", n=len(letters) // 2, out=out / "letters"))
     raise typer.Exit(EXIT_OK)
+
+
+def _say_document_language(w: Words, stems: tuple[str, ...]) -> None:
+    """Say so when a document is written in Vietnamese although another language was asked for: the documents go
+    to Vietnamese authorities, and a language has them only when report_templates/ holds its templates."""
+    from ..report.render import template_language, template_names
+
+    for stem in stems:
+        if template_language(stem, w.lang) != w.lang:
+            say(w("cli.report.vietnamese_only", document=stem, templates=" + ".join(template_names(stem, w.lang))),
+                "yellow")
 
 
 @contextmanager
@@ -121,6 +133,7 @@ def letters_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), o
             written = write_letters(project, led, ds, out, lang=w.lang)
     if not voice.quiet:
         say(w("cli.letters.done", period=per.code, n=len(written) // 2))
+        _say_document_language(w, ("letter",))
     for path in written:
         say(f"  {path}")
     raise typer.Exit(EXIT_OK)
