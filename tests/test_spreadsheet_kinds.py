@@ -179,3 +179,22 @@ def test_a_corpus_of_real_workbooks(project: Project) -> None:
             cell_facts(insp, names)  # the side reader must not fail on any real file either
     allowed = {n for n in os.environ.get("XL_BDG_CORPUS_NOT_SPREADSHEETS", "").split(",") if n}
     assert set(called_not) <= allowed, called_not
+
+
+@pytest.mark.libreoffice
+def test_visible_sheets_copied_into_a_new_workbook(project: Project, saved: dict[str, Path], tmp_path: Path) -> None:
+    """What a clerk gets by copying the visible sheets into a new file: the hidden sheet is named in the message."""
+    from openpyxl import load_workbook
+    from support.office import resave_xlsx
+
+    wb = load_workbook(saved["xlsx"])
+    hidden = [ws.title for ws in wb.worksheets if ws.sheet_state != "visible"]
+    for title in hidden:
+        del wb[title]
+    wb.save(tmp_path / "copied.xlsx")
+    copied = resave_xlsx(tmp_path / "copied.xlsx", tmp_path / "lo")
+    _, report = validate_file(copied, project)
+    meta = next(f for f in report.findings if f.code == "meta-missing")
+    for lang in ("vi", "en"):
+        text = meta.render(project.form.messages, lang)[1]
+        assert "{" not in text and f'"{project.form.sheets["meta"].title}"' in text, text
