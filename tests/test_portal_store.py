@@ -113,7 +113,8 @@ def test_uploaded_names_are_for_display_only() -> None:
     assert safe_display_name("C:\\Users\\Lan\\Báo cáo BĐG.xlsx") == "Báo cáo BĐG.xlsx"
     assert safe_display_name("a\x00b\nc.xlsx") == "abc.xlsx" and safe_display_name("") == "?"
     assert len(safe_display_name("x" * 500)) == 200
-    assert upload_suffix("bao-cao.XLSM") == ".xlsm" and upload_suffix("bao-cao.pdf") == ".xlsx"
+    assert upload_suffix("bao-cao.XLSM") == ".xlsm" and upload_suffix("bao-cao.pdf") == ".bin"
+    assert upload_suffix("bao-cao.ods") == ".ods"
 
 
 def test_a_units_status_matches_the_ledgers_status(sample, project: Project) -> None:

@@ -14,12 +14,12 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from ..text import nfc
+from ..validation import SPREADSHEET_SUFFIXES
 
 #: Room for the multipart framing and the small fields around the file.
 FORM_OVERHEAD = 64 * 1024
 _MAX_FIELD = 4096
 _MAX_PARTS = 8
-_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _MAX_NAME = 200
 
 
@@ -50,10 +50,10 @@ def safe_display_name(raw: str) -> str:
 
 
 def upload_suffix(name: str) -> str:
-    """The suffix the saved copy gets: the uploaded one when it is a spreadsheet's, else `.xlsx` (the reader
-    looks at the bytes, never at the suffix, to decide what a file is)."""
+    """The suffix the saved copy gets: the uploaded one when it is a spreadsheet's, else `.bin` (the reader looks
+    at the bytes, never at the suffix, to decide what a file is; the suffix only names the archived copy)."""
     suffix = Path(name).suffix.lower()
-    return suffix if suffix in _SUFFIXES else ".xlsx"
+    return suffix if suffix in SPREADSHEET_SUFFIXES else ".bin"
 
 
 class _Form:
