@@ -88,16 +88,32 @@ def _send(page: Any, path: Path) -> None:
     page.wait_for_selector(".verdict, .message", timeout=60_000)
 
 
-def _login(browser: Any, server: Server) -> Any:
+@pytest.fixture(scope="module")
+def office_context(portal: dict[str, Any], browser: Any) -> Iterator[Any]:
+    """One logged-in office session for the module (logins are rate-limited per name and address, as they should
+    be); a wrong password first gets its clear page."""
+    server = portal["server"]
     ctx = browser.new_context()
     page = ctx.new_page()
     page.goto(f"{server.url}/office")
     assert "/office/login" in page.url  # the office pages need the login
     page.fill("#username", OFFICE_USER)
+    page.fill("#password", "sai-mat-khau")
+    with page.expect_response(lambda r: r.request.method == "POST") as resp:
+        page.click("button[type=submit]")
+    assert resp.value.status == 401 and W("portal.office.login_failed") in page.inner_text(".message")
+    page.fill("#username", OFFICE_USER)
     page.fill("#password", OFFICE_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.url}/office")
-    return page
+    page.close()
+    yield ctx
+    ctx.close()
+
+
+def _login(office_context: Any) -> Any:
+    """A new page of the office's session."""
+    return office_context.new_page()
 
 
 def _grid_status(office: Any, server: Server, unit: str) -> str:
@@ -105,8 +121,8 @@ def _grid_status(office: Any, server: Server, unit: str) -> str:
     return str(office.locator(f"tr:has(a:text-is('{unit}')) .status").inner_text())
 
 
-def test_a_unit_fixes_its_errors_and_the_office_sees_the_grid_change(portal, browser, project, make_workbook,
-                                                                      tmp_path) -> None:
+def test_a_unit_fixes_its_errors_and_the_office_sees_the_grid_change(portal, browser, office_context, project,
+                                                                      make_workbook, tmp_path) -> None:
     server, per = portal["server"], portal["per"]
     code, url = _unit(portal, 0)
     unit = project.registry.get(code)
@@ -117,7 +133,7 @@ def test_a_unit_fixes_its_errors_and_the_office_sees_the_grid_change(portal, bro
     cells = sorted(f.where for f in expected.findings if f.severity == "error")
     assert cells  # the mistake is an error at a cell
 
-    office = _login(browser, server)
+    office = _login(office_context)
     assert _grid_status(office, server, code) == W("status.missing")
 
     page = browser.new_context().new_page()
@@ -207,8 +223,10 @@ def test_wrong_links_and_another_units_link(portal, browser, make_workbook, proj
     assert code_a in page.inner_text(".verdict") and code_b in page.inner_text(".verdict")
     assert _files(portal, code_a) == [] and _files(portal, code_b) == []
 
-    page.goto(url_a)
-    _send(page, make_workbook(code_a, PERIOD))
+    page.goto(url_a)  # A's own file, a different one (B did send the first one, so B may see that one)
+    unit_a = project.registry.get(code_a)
+    _send(page, make_workbook(code_a, PERIOD, name="rieng.xlsx", edit=lambda d: apply_mistakes(
+        project, unit_a, portal["per"], d, ("text_date",))))
     sha = page.url.rsplit("/", 1)[1]
     resp = page.goto(f"{url_b}/file/{sha}")  # B's link cannot see A's file
     assert resp.status == 404 and W("portal.token.not_yours") in page.inner_text(".message")
@@ -245,7 +263,7 @@ def test_a_pdf_renamed_xlsx_and_a_zip_bomb_get_their_finding(portal, browser, ma
     _consistent(portal)
 
 
-def test_posts_without_their_csrf_token_are_refused(portal, browser, make_workbook) -> None:
+def test_posts_without_their_csrf_token_are_refused(portal, browser, office_context, make_workbook) -> None:
     server = portal["server"]
     code, url = _unit(portal, 6)
     ctx = browser.new_context()
@@ -253,7 +271,7 @@ def test_posts_without_their_csrf_token_are_refused(portal, browser, make_workbo
     resp = ctx.request.post(f"{url}/upload", multipart={"file": {"name": "a.xlsx", "mimeType": "application/zip",
                                                                  "buffer": data}})
     assert resp.status == 403 and W("portal.refused.csrf") in resp.text()
-    office = _login(browser, server)
+    office = _login(office_context)
     resp = office.context.request.post(f"{server.url}/office/documents", form={"kind": "report", "period": PERIOD})
     assert resp.status == 403
     resp = office.context.request.post(f"{server.url}/office/unit/{code}/link",
@@ -271,10 +289,10 @@ def test_a_link_is_rate_limited(portal, browser) -> None:
     assert codes[:6] == [400] * 6 and codes[6] == 429
 
 
-def test_the_office_revokes_and_reissues_a_link(portal, browser) -> None:
+def test_the_office_revokes_and_reissues_a_link(portal, browser, office_context) -> None:
     server = portal["server"]
     code, url = _unit(portal, 8)
-    office = _login(browser, server)
+    office = _login(office_context)
     office.goto(f"{server.url}/office/unit/{code}?period={PERIOD}")
     assert office.inner_text("#upload-link") == url
     office.click("button[value=reissue]")
@@ -305,7 +323,7 @@ def test_pages_carry_the_security_headers_and_speak_english(portal, browser) -> 
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1280, 800)])
-def test_main_pages_fit_a_phone_and_a_desk(portal, browser, make_workbook, project, width, height,
+def test_main_pages_fit_a_phone_and_a_desk(portal, browser, office_context, make_workbook, project, width, height,
                                            tmp_path) -> None:
     """No page scrolls sideways at phone width; screenshots are kept when XL_BDG_SHOTS names a folder."""
     code, url = _unit(portal, 10)
@@ -328,16 +346,16 @@ def test_main_pages_fit_a_phone_and_a_desk(portal, browser, make_workbook, proje
         page.click("ul.versions a")
     assert page.locator("ol.findings li").count() >= 2
     fits("findings")
-    office = _login(browser, portal["server"])
+    office = _login(office_context)
     office.set_viewport_size({"width": width, "height": height})
     office.goto(f"{portal['server'].url}/office?period={PERIOD}")
     assert office.evaluate("document.documentElement.scrollWidth") <= width
     office.screenshot(path=str(shots / f"office-grid-{width}.png"), full_page=False)
 
 
-def test_the_office_builds_the_report_and_downloads_it(portal, browser, tmp_path) -> None:
+def test_the_office_builds_the_report_and_downloads_it(portal, browser, office_context, tmp_path) -> None:
     server = portal["server"]
-    office = _login(browser, server)
+    office = _login(office_context)
     office.goto(f"{server.url}/office/documents?period={PERIOD}")
     office.click("button[value=report]")
     office.wait_for_selector("ul.files a", timeout=180_000)  # the page reloads itself while building
@@ -351,10 +369,10 @@ def test_the_office_builds_the_report_and_downloads_it(portal, browser, tmp_path
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_every_office_page_renders_in_both_languages(portal, browser, lang) -> None:
+def test_every_office_page_renders_in_both_languages(portal, browser, office_context, lang) -> None:
     server = portal["server"]
     code, _ = _unit(portal, 0)
-    office = _login(browser, server)
+    office = _login(office_context)
     w = words(lang)
     for path, title in ((f"/office?period={PERIOD}", "portal.office.grid_title"),
                         (f"/office/unit/{code}?period={PERIOD}", None),
@@ -368,3 +386,4 @@ def test_every_office_page_renders_in_both_languages(portal, browser, lang) -> N
     assert office.goto(f"{server.url}/office/unit/KHONG-CO?lang={lang}").status == 404
     assert office.goto(f"{server.url}/office/khong-co?lang={lang}").status == 404
     assert w("portal.error.not_found") in office.inner_text(".message")
+    office.goto(f"{server.url}/office?lang=vi")  # the session's language back to Vietnamese for the other tests
