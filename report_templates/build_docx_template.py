@@ -418,7 +418,7 @@ def build_letter(target: Path) -> None:
     tag(doc, "{%p if changes %}")
     para(doc, "So với bản gửi trước, tệp này thay đổi {{ changes|length }} số liệu:", first=1, before=6)
     grid(doc, ["{{ labels.col.no }}", "{{ labels.col.code }}", "{{ labels.col.indicator }}", "{{ labels.col.where }}",
-               "Trước", "Nay"], [1.1, 2.3, 6.6, 2.5, 2.0, 2.0], [
+               "Trước", "Nay"], [1.1, 2.7, 5.7, 3.3, 1.85, 1.85], [
         ["{%tr for c in changes %}"],
         [("{{ loop.index }}", "c"), "{{ c.key }}", "{{ c.label }}", "{{ c.where }}", ("{{ c.before }}", "r"),
          ("{{ c.after }}", "r")],

@@ -173,14 +173,14 @@ def check_payload(payload: dict[str, Any], package: dict[str, Any], *, default_c
                "categoryOptionCombos": _scheme(declared.get("categoryOptionComboIdScheme") or general),
                "dataSets": _scheme(declared.get("dataSetIdScheme") or general)}
     out = _Collect()
-    not_uid: list[int] = []
+    not_uid: set[int] = set()  # data values naming something by what is not a UID, with no scheme declared
 
     def resolve(otype: str, ident: Any, i: int) -> dict[str, Any] | None:
         obj = idx.find(otype, ident, schemes[otype])
         if obj is not None:
             return obj
         if not declared and not is_uid(ident):
-            not_uid.append(i)
+            not_uid.add(i)
         alt = idx.find_any(otype, ident)
         if alt is not None and declared:
             out.group("dhis2-id-scheme-mismatch", None, (otype,), i, object_type=otype,
@@ -235,7 +235,7 @@ def check_payload(payload: dict[str, Any], package: dict[str, Any], *, default_c
             seen[key] = i
     problems = out.problems()
     if not_uid:
-        problems.insert(0, Problem("dhis2-id-scheme-missing", tuple(not_uid), None, {"count": len(not_uid)}))
+        problems.insert(0, Problem("dhis2-id-scheme-missing", tuple(sorted(not_uid)), None, {"count": len(not_uid)}))
     # A value whose data element is known was checked against its value type; the others are compared together.
     known = {i for i, dv in enumerate(values) if isinstance(dv, dict)
              and idx.find_any("dataElements", dv.get("dataElement")) is not None}
