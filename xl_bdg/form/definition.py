@@ -10,12 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..catalogue import Message, parse_messages
+from ..catalogue import Message, parse_messages, read_yaml
 from ..errors import FormError
 from ..periods import PERIOD_KINDS
-from ..text import nfc
 
 FIELD_TYPES = {"count", "money", "number", "percent", "yesno", "text", "date", "list"}
 NUMERIC_TYPES = {"count", "money", "number", "percent"}
@@ -225,27 +222,6 @@ class Form:
         raise KeyError(col_id)
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise FormError(f"{path.name}: file not found at {path}") from exc
-    except yaml.YAMLError as exc:
-        raise FormError(f"{path.name}: not valid YAML: {exc}") from exc
-
-
-def _norm(value: Any) -> Any:
-    """NFC every string in a YAML tree, so that comparisons never depend on how a file was typed."""
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, list):
-        return [_norm(v) for v in value]
-    if isinstance(value, dict):
-        return {_norm(k): _norm(v) for k, v in value.items()}
-    return value
-
-
 def _need(entry: dict[str, Any], key: str, where: str) -> Any:
     if not isinstance(entry, dict):
         raise FormError(f"{where}: expected a mapping, got {type(entry).__name__}")
@@ -417,9 +393,9 @@ def _texts(raw: Any) -> dict[str, Any]:
 
 def load_form(schemas_dir: Path) -> Form:
     """Load form.yaml, lists.yaml and messages.yaml from `schemas_dir` and check them; raise FormError if broken."""
-    raw = _norm(_read_yaml(schemas_dir / "form.yaml"))
-    lists = _lists(_norm(_read_yaml(schemas_dir / "lists.yaml")))
-    messages = parse_messages(_read_yaml(schemas_dir / "messages.yaml"))
+    raw = read_yaml(schemas_dir / "form.yaml")
+    lists = _lists(read_yaml(schemas_dir / "lists.yaml"))
+    messages = parse_messages(read_yaml(schemas_dir / "messages.yaml"))
     head = _need(raw, "form", "form.yaml")
     groups = tuple(Group(id=_need(g, "id", f"form.yaml: groups[{i}]"), label=g["label"],
                          label_en=g.get("label_en", g["label"])) for i, g in enumerate(raw.get("groups", [])))
