@@ -256,8 +256,8 @@ def _data_sets(out: _Collect, idx: MetadataIndex, ds: dict[str, Any] | None, de:
             out.group("dhis2-not-in-data-set", "E7633", (de["id"], ds["id"]), i, element=de_id,
                       data_set=str(ds.get("code") or ds["id"]))
         if ou is not None and not idx.in_data_set(ds, ou):
-            out.group("dhis2-org-unit-not-assigned", "E7636", (ou["id"], de["id"]), i, org_unit=ou_id,
-                      element=de_id)
+            out.group("dhis2-org-unit-not-assigned", "E7636", (ou["id"], ds["id"]), i, org_unit=ou_id,
+                      element=de_id, data_set=str(ds.get("code") or ds["id"]))
         return
     sets = idx.data_sets_of.get(de["id"], [])
     fitting = [d for d in sets if d.get("periodType") == ptype]
@@ -265,7 +265,8 @@ def _data_sets(out: _Collect, idx: MetadataIndex, ds: dict[str, Any] | None, de:
         out.group("dhis2-period-type", "E7632", (pe, de["id"]), i, period=pe, period_type=ptype,
                   expected=", ".join(sorted({str(d.get("periodType")) for d in sets})) or "–", element=de_id)
     elif ou is not None and not any(idx.in_data_set(d, ou) for d in fitting):
-        out.group("dhis2-org-unit-not-assigned", "E7636", (ou["id"], de["id"]), i, org_unit=ou_id, element=de_id)
+        out.group("dhis2-org-unit-not-assigned", "E7636", (ou["id"], ptype), i, org_unit=ou_id, element=de_id,
+                  data_set=", ".join(str(d.get("code") or d["id"]) for d in fitting))
 
 
 def offline_check(project: Project, mapping: Mapping, payload: dict[str, Any], package: dict[str, Any] | None = None,

@@ -65,14 +65,15 @@ def double_counting(values: list[Any], origins: list[Origin], form: Form) -> lis
 
 
 def _kind(value: Any) -> str:
+    """The DHIS2 value type a value looks like (BOOLEAN, NUMBER, DATE, TEXT)."""
     text = str(value).strip().lower()
     if text in ("true", "false"):
-        return "boolean"
+        return "BOOLEAN"
     if _NUMBER.match(text):
-        return "number"
+        return "NUMBER"
     if _DATE.match(text):
-        return "date"
-    return "text"
+        return "DATE"
+    return "TEXT"
 
 
 def mixed_types(values: list[Any], skip: set[int]) -> list[Problem]:

@@ -81,7 +81,8 @@ def build_payload(project: Project, dataset: Dataset, mapping: Mapping) -> Built
     yesno = form.lists.get("yesno")
     yes, no = (yesno.values[0], yesno.values[1]) if yesno is not None and len(yesno.values) > 1 else (None, None)
     pe = mapping.period(per)
-    rows: list[tuple[tuple[str, str, str], dict[str, Any], Origin]] = []
+    rows: list[tuple[tuple[str, int, str], dict[str, Any], Origin]] = []
+    position = {code: i for i, code in enumerate(mapping.elements)}  # the form's order, within each org unit
     findings: list[Finding] = []
 
     def add(unit: str, key: str, indicator: str, fid: str, slot: Slot, src: Source) -> None:
@@ -93,7 +94,7 @@ def build_payload(project: Project, dataset: Dataset, mapping: Mapping) -> Built
         if slot.combo is not None:
             item["categoryOptionCombo"] = mapping.ident(slot.combo)
         item.update({"orgUnit": ou, "period": pe, "value": value, "comment": _comment(src)})
-        order = (ou, slot.element.obj.code, slot.combo.code if slot.combo else "")
+        order = (ou, position[slot.element.obj.code], slot.combo.code if slot.combo else "")
         rows.append((order, item, Origin(key, indicator, fid, src)))
 
     for (unit, key), src in dataset.unit_sources.items():

@@ -30,6 +30,7 @@ def to_findings(problems: list[Problem], origins: list[Origin] | None, name: str
         origin = origins[first] if origins is not None and first is not None and first < len(origins) else None
         params = {"count": len(p.indexes), **p.params}
         params.setdefault("key", origin.key if origin else (f"dataValues[{first}]" if first is not None else ""))
+        params.setdefault("unit", origin.source.unit if origin else params.get("org_unit", ""))
         sev = severities.get(p.code, "error")
         if origin is not None:
             src = origin.source
