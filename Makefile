@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_read.py
 	$(BIN)/python benchmarks/bench_validate.py
 	$(BIN)/python benchmarks/bench_intake.py
+	$(BIN)/python benchmarks/bench_exchange.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

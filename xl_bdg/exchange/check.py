@@ -67,9 +67,18 @@ class MetadataIndex:
             for coc in cc.get("categoryOptionCombos") or []:
                 self.combos[cc.get("id", "")].add(coc.get("id", ""))
         self.data_sets_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        # Membership as sets: a province's payload has hundreds of thousands of values, its data sets thousands of
+        # org units; scanning the lists for each value would take minutes.
+        self.ds_elements: dict[str, set[str]] = {}
+        self.ds_units: dict[str, set[tuple[str, str]]] = {}
         for ds in self.by_uid["dataSets"].values():
+            self.ds_elements[ds["id"]] = set()
             for dse in ds.get("dataSetElements") or []:
-                self.data_sets_of[(dse.get("dataElement") or {}).get("id", "")].append(ds)
+                de = (dse.get("dataElement") or {}).get("id", "")
+                self.data_sets_of[de].append(ds)
+                self.ds_elements[ds["id"]].add(de)
+            self.ds_units[ds["id"]] = {("id", r["id"]) if r.get("id") else ("code", str(r.get("code")))
+                                       for r in ds.get("organisationUnits") or [] if isinstance(r, dict)}
 
     def _add(self, otype: str, obj: dict[str, Any]) -> None:
         self.by_uid[otype][obj["id"]] = obj
@@ -97,8 +106,8 @@ class MetadataIndex:
 
     def in_data_set(self, ds: dict[str, Any], ou: dict[str, Any]) -> bool:
         """Whether the data set is assigned to the org unit (by UID, or by code for a reference by code)."""
-        return any(ref.get("id") == ou["id"] or (ref.get("code") and ref.get("code") == ou.get("code"))
-                   for ref in ds.get("organisationUnits") or [])
+        units = self.ds_units.get(ds["id"], set())
+        return ("id", ou["id"]) in units or (bool(ou.get("code")) and ("code", str(ou["code"])) in units)
 
 
 def value_fits(value: str, value_type: str) -> bool:
@@ -252,7 +261,7 @@ def _data_sets(out: _Collect, idx: MetadataIndex, ds: dict[str, Any] | None, de:
         if ds.get("periodType") != ptype:
             out.group("dhis2-period-type", "E7632", (pe, ds["id"]), i, period=pe, period_type=ptype,
                       expected=str(ds.get("periodType")), element=de_id)
-        if all((d.get("dataElement") or {}).get("id") != de["id"] for d in ds.get("dataSetElements") or []):
+        if de["id"] not in idx.ds_elements.get(ds["id"], set()):
             out.group("dhis2-not-in-data-set", "E7633", (de["id"], ds["id"]), i, element=de_id,
                       data_set=str(ds.get("code") or ds["id"]))
         if ou is not None and not idx.in_data_set(ds, ou):
