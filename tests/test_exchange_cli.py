@@ -63,3 +63,25 @@ def test_export_usage_problems_exit_2(sample, tmp_path):
     res = runner.invoke(app, ["export", "dhis2-push", "-p", "2026-FY", "--url", "http://127.0.0.1:9",
                               "--strategy", "MERGE"], env=env)
     assert res.exit_code == 2
+
+
+def test_the_exchange_commands_speak_english_and_keep_quiet(project, sample, tmp_path):
+    from test_english import _not_english
+
+    runner = CliRunner()
+    led = ["--ledger", str(sample.out_dir / "ledger.sqlite")]
+    per = ["--period", sample.period]
+    resubmitted = next(code for code, role in sample.roles.items() if role.resubmits)
+    out = str(tmp_path / "x")
+    commands = [["export", *per, *led, "--out", out], ["export", "dhis2-metadata", "--out", out],
+                ["export", "dhis2-check", *per, *led], ["export", "dhis2-check", f"{out}/{sample.period}_dhis2.json"],
+                ["diff", resubmitted, *per, *led], ["diff", resubmitted, *per, *led, "--last-year"],
+                ["diff", "NOPE", *per, *led], ["export"], ["export", "dhis2-push", *per, *led, "--url", "x"]]
+    for args in commands:
+        result = runner.invoke(app, [*args, "--lang", "en"], env={"XL_BDG_DHIS2_TOKEN": "t"})
+        assert result.exit_code in (0, 1, 2), (args, result.output)
+        assert _not_english(result.output, project) == [], args
+    loud = runner.invoke(app, ["diff", resubmitted, *per, *led])
+    quiet = runner.invoke(app, ["diff", resubmitted, *per, *led, "--quiet"])
+    assert quiet.exit_code == loud.exit_code == 0 and len(quiet.stdout) < len(loud.stdout)
+    assert runner.invoke(app, ["diff", resubmitted, *per, *led, "-q", "-v"]).exit_code == 2

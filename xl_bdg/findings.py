@@ -70,6 +70,9 @@ class Finding:
             params.update({k[: -len("_en")]: v for k, v in self.params.items() if k.endswith("_en")})
         values = _SafeDict({k: v if isinstance(v, str) else show_value(v, lang) for k, v in params.items()})
         values.setdefault("value", self.value if isinstance(self.value, str) else show_value(self.value, lang))
+        # Where the finding sits is a placeholder too: "the hidden sheet {sheet}" names the sheet it is about.
+        values.setdefault("sheet", self.sheet or "")
+        values.setdefault("cell", self.cell or "")
         return msg.title[lang], msg.message[lang].format_map(values)
 
     def to_dict(self, messages: dict[str, Message], lang: str = "vi") -> dict[str, Any]:

@@ -40,39 +40,69 @@ class Trail:
                              else str(s.value)} for s in self.sources]}
 
 
+class TargetError(ValueError):
+    """A target that names no figure; `key` and `params` give the message in either language (schemas/words)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        """The message in `lang`."""
+        return words(lang)(f"explain.err.{self.key}", **self.params)
+
+
 def parse_target(form: Form, text: str) -> tuple[str, str | None]:
-    """`COMM_06.F` → ("COMM_06", "F"); `HEA_01` → ("HEA_01", None). ValueError naming what is unknown."""
+    """`COMM_06.F` → ("COMM_06", "F"); `HEA_01` → ("HEA_01", None). TargetError naming what is unknown."""
     code, _, fid = text.strip().partition(".")
     try:
         ind = form.indicator(code)
     except KeyError:
-        raise ValueError(f"'{code}' is not an indicator of the form (e.g. {form.indicators[0].code})") from None
+        raise TargetError("indicator", code=code, example=form.indicators[0].code) from None
     if fid:
         if fid not in {f.id for f in ind.fields}:
-            have = ", ".join(f.id for f in ind.fields)
-            raise ValueError(f"{code} has no field '{fid}' (fields: {have})")
+            raise TargetError("field", code=code, field=fid, fields=", ".join(f.id for f in ind.fields))
         return code, fid
     return code, None
 
 
-def explain(dataset: Dataset, form: Form, target: str, scope: str | None = None) -> Trail:
-    """The trail of one figure (`INDICATOR[.FIELD]`, default scope: the province); ValueError if there is none."""
+def _trail(form: Form, code: str, fid: str | None, where: str, fig: Figure, lang: str = "vi") -> Trail:
+    ind = form.indicator(code)
+    name = ind.label_en if lang == "en" else ind.label
+    label = name if fid is None else f"{name} – {ind.field(fid).label_en if lang == 'en' else ind.field(fid).label}"
+    return Trail(indicator=code, field=fid, scope=where, label=label, agg=fig.agg, value=fig.value,
+                 numerator=fig.numerator, denominator=fig.denominator, units=fig.units,
+                 sources=sorted(fig.sources, key=lambda s: (s.unit, s.sheet, s.cell)))
+
+
+def field_trails(dataset: Dataset, form: Form, code: str, scope: str | None = None,
+                 lang: str = "vi") -> list[Trail]:
+    """The figures of each field of an indicator (`COMM_06` → COMM_06.T, .M, .F, .E), for an indicator whose figure
+    is its fields'; empty when none of them has one in the scope."""
+    where = scope or dataset.province
+    out = []
+    for f in form.indicator(code).fields:
+        fig = dataset.figure(code, f.id, where)
+        if fig is not None:
+            out.append(_trail(form, code, f.id, where, fig, lang))
+    return out
+
+
+def explain(dataset: Dataset, form: Form, target: str, scope: str | None = None, lang: str = "vi") -> Trail:
+    """The trail of one figure (`INDICATOR[.FIELD]`, default scope: the province); TargetError if there is none."""
     code, fid = parse_target(form, target)
     where = scope or dataset.province
     fig: Figure | None = dataset.figure(code, fid, where)
     if fig is None:
         scopes = sorted({s for (c, f, s) in dataset.figures if c == code and f == fid})
         if not scopes:
-            fields = sorted(f or "(headline)" for (c, f, _) in dataset.figures if c == code)
-            raise ValueError(f"no figure for {target} in {dataset.period}"
-                             + (f"; {code} has: {', '.join(sorted(set(fields)))}" if fields else ""))
-        raise ValueError(f"no figure for {target} in scope '{where}' (scopes with one: {', '.join(scopes[:12])}"
-                         + (" …" if len(scopes) > 12 else "") + ")")
-    ind = form.indicator(code)
-    label = ind.label if fid is None else f"{ind.label} – {ind.field(fid).label}"
-    return Trail(indicator=code, field=fid, scope=where, label=label, agg=fig.agg, value=fig.value,
-                 numerator=fig.numerator, denominator=fig.denominator, units=fig.units,
-                 sources=sorted(fig.sources, key=lambda s: (s.unit, s.sheet, s.cell)))
+            fields = sorted({f for (c, f, _) in dataset.figures if c == code and f})
+            if fields:
+                raise TargetError("fields_only", target=target, period=dataset.period, fields=", ".join(fields))
+            raise TargetError("none", target=target, period=dataset.period)
+        raise TargetError("scope", target=target, scope=where,
+                          scopes=", ".join(scopes[:12]) + (" …" if len(scopes) > 12 else ""))
+    return _trail(form, code, fid, where, fig, lang)
 
 
 def formula(trail: Trail, lang: str = "vi") -> str:

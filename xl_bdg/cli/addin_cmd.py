@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..excel.addin import ADDIN_NAME, AddinError, addin_dir, build_addin, install_addin
-from .common import W, app, fail, say
+from .common import LangOpt, QuietOpt, VerboseOpt, W, app, check_lang, check_voice, fail, say
 
 addin_app = typer.Typer(help=W("cli.addin.help"), no_args_is_help=True)
 app.add_typer(addin_app, name="addin")
@@ -18,31 +18,35 @@ app.add_typer(addin_app, name="addin")
 @addin_app.command("build")
 def build_command(
     out: Annotated[Path, typer.Option("--out", "-o", help=W("cli.opt.out"), file_okay=False)] = Path("workbooks"),
+    lang: LangOpt = "vi", quiet: QuietOpt = False, verbose: VerboseOpt = False,
 ) -> None:
     """Tạo add-in xl-bdg.xlam / build the add-in file.
 
     Ví dụ / example: [bold]xl-bdg addin build --out workbooks/[/]
     """
+    w, voice = check_lang(lang), check_voice(quiet, verbose)
     try:
         path = build_addin(out)
     except AddinError as exc:
         raise fail(str(exc)) from None
-    say(W("cli.addin.built", path=path))
+    say(path if voice.quiet else w("cli.addin.built", path=path))
 
 
 @addin_app.command("install")
 def install_command(
     source: Annotated[Path | None, typer.Option("--from", help=W("cli.opt.addin_from", addin=ADDIN_NAME),
                                                 exists=True, dir_okay=False)] = None,
+    lang: LangOpt = "vi", quiet: QuietOpt = False, verbose: VerboseOpt = False,
 ) -> None:
     """Cài add-in vào thư mục khởi động của Excel (Windows, macOS) / install it where Excel loads it.
 
     Ví dụ / example: [bold]xl-bdg addin install[/]
     """
+    w, voice = check_lang(lang), check_voice(quiet, verbose)
     try:
         addin_dir()  # says so at once on a system without Excel, before building anything
         with tempfile.TemporaryDirectory(prefix="xlbdg-addin-") as tmp:
             path = install_addin(source or build_addin(Path(tmp)))
     except AddinError as exc:
         raise fail(str(exc)) from None
-    say(W("cli.addin.installed", path=path))
+    say(path if voice.quiet else w("cli.addin.installed", path=path))

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Column, Table
 
 from ..catalogue import LANGS, Words, env_lang, words
 from ..errors import FormError
 from ..form.project import Project, load_project
 from ..ledger.store import Ledger
-from ..periods import Period
+from ..periods import Period, is_period_code
 
 #: Option help is written once, at start-up, in the language of $XL_BDG_LANG.
 W = words(env_lang())
@@ -30,6 +32,8 @@ LangOpt = Annotated[str, typer.Option("--lang", envvar="XL_BDG_LANG", help=W("cl
 PeriodOpt = Annotated[str, typer.Option("--period", "-p", help=W("cli.opt.period"))]
 LedgerOpt = Annotated[Path, typer.Option("--ledger", envvar="XL_BDG_LEDGER", dir_okay=False, help=W("cli.opt.ledger"))]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", file_okay=False, help=W("cli.opt.out"))]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help=W("cli.opt.quiet"))]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help=W("cli.opt.verbose"))]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -39,9 +43,13 @@ def say(text: object, style: str | None = None, *, to: Console | None = None) ->
     (to or console).print(str(text), style=style, markup=False, highlight=False, soft_wrap=True)
 
 
+#: The words of the command running now (its --lang, once checked): what `fail` prefixes its message with.
+_SPOKEN: list[Words] = [W]
+
+
 def fail(message: str) -> typer.Exit:
     """Print a usage or configuration problem on stderr and return the exit (code 2) to raise."""
-    err.print(f"[bold red]{W('cli.error')}:[/] ", end="")
+    err.print(f"[bold red]{_SPOKEN[-1]('cli.error')}:[/] ", end="")
     say(message, to=err)
     return typer.Exit(EXIT_USAGE)
 
@@ -50,7 +58,23 @@ def check_lang(lang: str) -> Words:
     """The words of `lang`, or exit 2 when it is not a language xl-bdg speaks."""
     if lang not in LANGS:
         raise fail(W("cli.err.lang", value=lang))
-    return words(lang)
+    _SPOKEN[-1] = words(lang)
+    return _SPOKEN[-1]
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How much a command says: `quiet` only what matters (no progress, no headings), `verbose` everything."""
+
+    quiet: bool = False
+    verbose: bool = False
+
+
+def check_voice(quiet: bool, verbose: bool) -> Voice:
+    """--quiet and --verbose as a Voice, or exit 2 when both are given."""
+    if quiet and verbose:
+        raise fail(_SPOKEN[-1]("cli.err.quiet_verbose"))
+    return Voice(quiet, verbose)
 
 
 def check_format(fmt: str, choices: tuple[str, ...]) -> str:
@@ -70,6 +94,8 @@ def open_project(schemas: Path | None) -> Project:
 
 def parse_period_or_exit(project: Project, text: str) -> Period:
     """Parse a period code or exit 2 with the reason."""
+    if not is_period_code(text):
+        raise fail(_SPOKEN[-1]("cli.err.period", value=text))
     try:
         return project.period(text)
     except (ValueError, FormError) as exc:
@@ -90,6 +116,7 @@ def _root(
                                           help=W("cli.opt.version"))] = False,
 ) -> None:
     """xl-bdg: báo cáo bình đẳng giới cấp tỉnh / gender-equality reporting for a province."""
+    _SPOKEN[-1] = W  # until the command checks its own --lang
 
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help=W("cli.opt.format_table"))]
@@ -103,6 +130,12 @@ def open_ledger(path: Path, w: Words, *, create: bool = False) -> Ledger:
         return Ledger(path)
     except sqlite3.DatabaseError as exc:
         raise fail(w("cli.err.bad_ledger", path=path, error=exc)) from None
+
+
+def table(headers: list[str], whole: tuple[int, ...] = (0,), title: str | None = None) -> Table:
+    """A table whose columns `whole` (codes, file names, dates: what is copied) are never folded or cut; the others
+    (names, labels) wrap to make room on a narrow terminal."""
+    return Table(*(Column(h, no_wrap=i in whole) for i, h in enumerate(headers)), title=title)
 
 
 def print_json(data: object) -> None:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ..catalogue import words
 from ..fileio import write_text_atomic
 from ..form.reference import form_reference
-from .common import SchemasOpt, W, app, open_project, say
+from .common import LangOpt, QuietOpt, SchemasOpt, VerboseOpt, W, app, check_lang, check_voice, open_project, say
 
 
 def cli_reference() -> str:
@@ -39,14 +39,18 @@ def cli_reference() -> str:
 def docs_command(
     out: Annotated[Path, typer.Option("--out", "-o", help=W("cli.opt.out"), file_okay=False)] = Path("docs"),
     schemas: SchemasOpt = None,
+    lang: LangOpt = "vi",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Sinh tài liệu tham chiếu (biểu mẫu, dòng lệnh) / write the form and CLI references.
 
     Ví dụ / example: [bold]xl-bdg docs --out docs/[/]
     """
+    w, voice = check_lang(lang), check_voice(quiet, verbose)
     project = open_project(schemas)
     written = [out / "form-reference.md", out / "cli-reference.md"]
     write_text_atomic(written[0], form_reference(project))
     write_text_atomic(written[1], cli_reference())
     for path in written:
-        say(W("cli.docs.written", path=path))
+        say(path if voice.quiet else w("cli.docs.written", path=path))

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..aggregation.combine import aggregate
 from ..catalogue import Words
@@ -35,11 +34,14 @@ from .common import (
     LedgerOpt,
     OutOpt,
     PeriodOpt,
+    QuietOpt,
     SchemasOpt,
+    VerboseOpt,
     W,
     app,
     check_format,
     check_lang,
+    check_voice,
     console,
     fail,
     open_ledger,
@@ -48,6 +50,7 @@ from .common import (
     print_json,
     say,
 )
+from .common import table as make_table
 from .validate_cmd import STYLES
 
 LABEL_WIDTH = 48  # characters of a figure's label in the diff table
@@ -94,19 +97,21 @@ def _show(report: Report, project: Project, w: Words, fmt: str, extra: dict[str,
 
 
 @export_app.command("dhis2-metadata")
-def metadata_command(out: OutOpt = Path("export"), lang: LangOpt = "vi", schemas: SchemasOpt = None) -> None:
+def metadata_command(out: OutOpt = Path("export"), lang: LangOpt = "vi", schemas: SchemasOpt = None,
+                     quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Gói siêu dữ liệu DHIS2, nhập một lần vào máy chủ / the DHIS2 metadata package, imported once on the server.
 
     Ví dụ / example: [bold]xl-bdg export dhis2-metadata --out dhis2/[/]
     """
-    project, w = open_project(schemas), check_lang(lang)
+    project, w, voice = open_project(schemas), check_lang(lang), check_voice(quiet, verbose)
     mapping = _mapping(project)
     package = metadata_package(project, mapping)
     say(w("exchange.metadata.written", path=write_metadata(package, out / METADATA_NAME)))
     counts = {k: len(package.get(v, [])) for k, v in (("elements", "dataElements"), ("combos", "categoryOptionCombos"),
               ("data_sets", "dataSets"), ("indicators", "indicators"), ("org_units", "organisationUnits"))}
-    say(w("exchange.metadata.counts", **counts))
-    if counts["org_units"]:
+    if not voice.quiet:
+        say(w("exchange.metadata.counts", **counts))
+    if counts["org_units"] and not voice.quiet:
         say(w("exchange.metadata.derived", n=counts["org_units"]), "yellow")
     raise typer.Exit(EXIT_OK)
 
@@ -116,12 +121,14 @@ def check_command(payload: Annotated[Path | None, typer.Argument(help=W("exchang
                                                                   dir_okay=False)] = None,
                   period: Annotated[str | None, typer.Option("--period", "-p", help=W("cli.opt.period"))] = None,
                   metadata: MetadataOpt = None, ledger: LedgerOpt = Path(DEFAULT_NAME), fmt: FormatOpt = "table",
-                  lang: LangOpt = "vi", schemas: SchemasOpt = None) -> None:
+                  lang: LangOpt = "vi", schemas: SchemasOpt = None, quiet: QuietOpt = False,
+                  verbose: VerboseOpt = False) -> None:
     """Kiểm tra ngoại tuyến dữ liệu DHIS2 với gói siêu dữ liệu / check a DHIS2 payload offline. Thoát 1 nếu có lỗi.
 
     Ví dụ / example: [bold]xl-bdg export dhis2-check --period 2026-FY --metadata may-chu.json[/]
     """
     project, w, fmt = open_project(schemas), check_lang(lang), check_format(fmt, ("table", "json"))
+    voice = check_voice(quiet, verbose)
     mapping = _mapping(project)
     if payload is not None:
         doc = _read(payload, w)
@@ -137,7 +144,7 @@ def check_command(payload: Annotated[Path | None, typer.Argument(help=W("exchang
     findings = own + offline_check(project, mapping, doc, package, origins, str(payload or "dataValueSets"))
     report = _report(findings)
     _show(report, project, w, fmt)
-    if fmt != "json":
+    if fmt != "json" and not voice.quiet:
         n = len(doc.get("dataValues") or []) if isinstance(doc.get("dataValues"), list) else 0
         say(w("exchange.check.result", n=n, against=metadata or w("exchange.check.generated"),
               errors=sum(f.count("error") for f in report.files),
@@ -151,13 +158,15 @@ def push_command(period: PeriodOpt, url: Annotated[str, typer.Option("--url", he
                  strategy: Annotated[str, typer.Option("--strategy", help=W("exchange.opt.strategy"))]
                  = "CREATE_AND_UPDATE",
                  metadata: MetadataOpt = None, ledger: LedgerOpt = Path(DEFAULT_NAME), fmt: FormatOpt = "table",
-                 lang: LangOpt = "vi", schemas: SchemasOpt = None) -> None:
+                 lang: LangOpt = "vi", schemas: SchemasOpt = None, quiet: QuietOpt = False,
+                 verbose: VerboseOpt = False) -> None:
     """Gửi dữ liệu lên máy chủ DHIS2 (mặc định chạy thử) / send the period to a DHIS2 server (a dry run by default).
 
     Đăng nhập / credentials: $XL_BDG_DHIS2_TOKEN, hoặc / or $XL_BDG_DHIS2_USER + $XL_BDG_DHIS2_PASSWORD.
     Ví dụ / example: [bold]xl-bdg export dhis2-push --period 2026-FY --url https://dhis2.tinh.gov.vn[/]
     """
     project, w, fmt = open_project(schemas), check_lang(lang), check_format(fmt, ("table", "json"))
+    voice = check_voice(quiet, verbose)
     if strategy.upper() not in STRATEGIES:
         raise fail(w("exchange.err.strategy", choices=" / ".join(STRATEGIES), value=strategy))
     mapping = _mapping(project)
@@ -177,20 +186,24 @@ def push_command(period: PeriodOpt, url: Annotated[str, typer.Option("--url", he
     _show(report, project, w, fmt, {"import": result.to_dict()})
     if fmt != "json":
         say(w("exchange.push.counts", status=result.status, problems=len(result.problems), **result.counts), "bold")
-        say(w("exchange.push.dry_run" if result.dry_run else "exchange.push.committed"))
+        if not voice.quiet:
+            say(w("exchange.push.dry_run" if result.dry_run else "exchange.push.committed"))
     raise typer.Exit(EXIT_OK if result.ok else EXIT_FINDINGS)
 
 
-def _print_diff(diff: Diff, w: Words, title: str, show_all: bool) -> None:
-    say(title, "bold")
-    for label, side in ((w("exchange.diff.before"), diff.before), (w("exchange.diff.after"), diff.after)):
-        say("  " + (w("exchange.diff.side", label=label, file=side.file, period=side.period,
-                      received=side.received_at.strftime("%d/%m/%Y %H:%M"), sha=side.sha256[:12])
-                    if side else f"{label}: {w('exchange.diff.none')}"))
+def _print_diff(diff: Diff, w: Words, title: str, show_all: bool, quiet: bool) -> None:
+    sides = ((w("exchange.diff.before"), diff.before), (w("exchange.diff.after"), diff.after))
+    if not quiet:
+        say(title, "bold")
+        for label, side in sides:
+            say("  " + (w("exchange.diff.side", label=label, file=side.file, period=side.period,
+                          received=side.received_at.strftime("%d/%m/%Y %H:%M"), sha=side.sha256[:12])
+                        if side else f"{label}: {w('exchange.diff.none')}"))
     if diff.before is None and not show_all:
         say(w("exchange.diff.nothing_before"))
         return
-    table = Table(*w.node("exchange.diff.columns"))
+    # Codes and cells are copied, never folded; the labels wrap.
+    table = make_table(w.node("exchange.diff.columns"), (0, 3, 5))
     en = w.lang == "en"
     for c in diff.changes if show_all else diff.changed():
         delta = "" if c.delta is None else ("+" if c.delta > 0 else "") + number(c.delta, w.lang)
@@ -199,7 +212,8 @@ def _print_diff(diff: Diff, w: Words, title: str, show_all: bool) -> None:
                       delta)
     console.print(table)
     counts = Counter(c.status for c in diff.changes)
-    say(w("exchange.diff.summary", **{k: counts.get(k, 0) for k in ("changed", "added", "removed", "same")}))
+    if not quiet:
+        say(w("exchange.diff.summary", **{k: counts.get(k, 0) for k in ("changed", "added", "removed", "same")}))
 
 
 @app.command("diff")
@@ -209,14 +223,14 @@ def diff_command(unit: Annotated[str, typer.Argument(help=W("exchange.opt.unit")
                  after: Annotated[str | None, typer.Option("--after", help=W("exchange.opt.after"))] = None,
                  show_all: Annotated[bool, typer.Option("--all", help=W("exchange.opt.all"))] = False,
                  ledger: LedgerOpt = Path(DEFAULT_NAME), fmt: FormatOpt = "table", lang: LangOpt = "vi",
-                 schemas: SchemasOpt = None) -> None:
+                 schemas: SchemasOpt = None, quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """So sánh với bản đã gửi trước, từng số liệu và ô / what changed since the previous version, figure by figure.
 
     Ví dụ / example: [bold]xl-bdg diff SO-YTE --period 2026-FY[/] · [bold]xl-bdg diff SO-YTE --period 2026-FY
     --last-year[/]
     """
     project, w, fmt = open_project(schemas), check_lang(lang), check_format(fmt, ("table", "json"))
-    per = parse_period_or_exit(project, period)
+    per, voice = parse_period_or_exit(project, period), check_voice(quiet, verbose)
     with open_ledger(ledger, w) as led:
         try:
             diff = diff_years(project, led, unit, per) if last_year else \
@@ -227,5 +241,6 @@ def diff_command(unit: Annotated[str, typer.Argument(help=W("exchange.opt.unit")
         print_json(diff.to_dict(all_figures=show_all))
     else:
         key = "exchange.diff.years" if last_year else "exchange.diff.versions"
-        _print_diff(diff, w, w(key, unit=diff.unit, name=diff.name, period=per.code), show_all)
+        _print_diff(diff, w, w(key, unit=diff.unit, name=diff.name, period=per.code), show_all or voice.verbose,
+                    voice.quiet)
     raise typer.Exit(EXIT_OK)

@@ -12,16 +12,21 @@ from ..workbook.template import units_for, write_template
 from .common import (
     LangOpt,
     PeriodOpt,
+    QuietOpt,
     SchemasOpt,
+    VerboseOpt,
     W,
     app,
     check_lang,
+    check_voice,
     console,
     fail,
     open_project,
     parse_period_or_exit,
     say,
 )
+
+SHOWN = 5  # files listed by name (all of them with --verbose)
 
 
 @app.command("template")
@@ -31,12 +36,14 @@ def template_command(
     out: Annotated[Path, typer.Option("--out", "-o", help=W("cli.opt.out"), file_okay=False)] = Path("workbooks"),
     lang: LangOpt = "vi",
     schemas: SchemasOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Tạo biểu mẫu Excel cho từng đơn vị và kỳ báo cáo / write one workbook per unit.
 
     Ví dụ / example: [bold]xl-bdg template --period 2026-FY --unit SO-YTE --out workbooks/[/]
     """
-    w = check_lang(lang)
+    w, voice = check_lang(lang), check_voice(quiet, verbose)
     project = open_project(schemas)
     per = parse_period_or_exit(project, period)
     try:
@@ -44,9 +51,12 @@ def template_command(
     except KeyError as exc:
         raise fail(w("cli.err.unknown_unit", period=per.code, unit=exc.args[0])) from None
     written = [write_template(project, u, per, out)
-               for u in track(units, description=w("cli.template.progress"), console=console, transient=True)]
-    say(w("cli.template.done", n=len(written), period=per.code, out=out))
-    for path in written[:5]:
+               for u in track(units, description=w("cli.template.progress"), console=console, transient=True,
+                              disable=voice.quiet)]
+    if not voice.quiet:
+        say(w("cli.template.done", n=len(written), period=per.code, out=out))
+    upto = len(written) if voice.verbose else SHOWN
+    for path in written[:upto]:
         say(f"  {path}")
-    if len(written) > 5:
-        say("  " + w("cli.template.more", n=len(written) - 5))
+    if len(written) > upto and not voice.quiet:
+        say("  " + w("cli.template.more", n=len(written) - upto))

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..catalogue import LANGS, env_lang, words
 from ..form.definition import FormError
-from ..form.project import load_project
+from ..form.project import Project, load_project
 from ..validation.marks import FindingsTable, RecordingMarker
 from . import actions
 
@@ -158,7 +158,7 @@ def _run(action: Any) -> None:
     _show(book, outcome)
 
 
-def _check(book: Any, project: Any) -> actions.Outcome:
+def _check(book: Any, project: Project) -> actions.Outcome:
     marker = XlwingsMarker(book)
     actions.clear(marker)  # the previous marks must not reach the rule engine
     with tempfile.TemporaryDirectory(prefix="xlbdg-") as tmp:
@@ -166,11 +166,11 @@ def _check(book: Any, project: Any) -> actions.Outcome:
     return actions.check_outcome(report, _lang())
 
 
-def _clear(book: Any, project: Any) -> actions.Outcome:
+def _clear(book: Any, project: Project) -> actions.Outcome:
     return actions.clear_outcome(actions.clear(XlwingsMarker(book)), _lang())
 
 
-def _send(book: Any, project: Any) -> actions.Outcome:
+def _send(book: Any, project: Project) -> actions.Outcome:
     with tempfile.TemporaryDirectory(prefix="xlbdg-") as tmp:
         report, target = actions.prepare_to_send(_snapshot(book, Path(tmp)), project, shown=Path(book.fullname))
     return actions.send_outcome(report, target, _lang())

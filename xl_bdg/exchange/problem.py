@@ -9,6 +9,10 @@ from typing import Any
 from ..findings import Finding
 from .payload import Origin
 
+#: What every finding made from a problem provides to its message, besides the problem's own parameters: how many
+#: data values it concerns, and the form key and unit of the first one.
+ADDED = ("count", "key", "unit")
+
 
 @dataclass(frozen=True)
 class Problem:

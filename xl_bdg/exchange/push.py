@@ -108,13 +108,14 @@ def problems_of(summary: dict[str, Any]) -> list[Problem]:
     out: list[Problem] = []
     covered: set[int] = set()
     for conflict in summary.get("conflicts") or []:
-        params = {"error_code": str(conflict.get("errorCode") or ""), "text": str(conflict.get("value") or ""),
-                  "object": str(conflict.get("object") or "")}
+        code, text = str(conflict.get("errorCode") or ""), str(conflict.get("value") or "")
+        obj = str(conflict.get("object") or "")
         indexes = [i for i in conflict.get("indexes") or [] if isinstance(i, int)]
         covered |= set(indexes)
-        if not indexes:
-            out.append(Problem("dhis2-import-conflict", (), params["error_code"] or None, params))
-        out += [Problem("dhis2-import-conflict", (i,), params["error_code"] or None, params) for i in indexes]
+        places: list[tuple[int, ...]] = [(i,) for i in indexes] or [()]  # no indexes (an old server): the payload
+        for where in places:
+            out.append(Problem("dhis2-import-conflict", where, code or None,
+                               {"error_code": code, "text": text, "object": obj}))
     for i in summary.get("rejectedIndexes") or []:
         if isinstance(i, int) and i not in covered:
             out.append(Problem("dhis2-value-rejected", (i,), None, {}))

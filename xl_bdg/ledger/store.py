@@ -33,7 +33,7 @@ SCHEMA_VERSION = "1"
 #: Where the ledger lives unless --ledger or $XL_BDG_LEDGER says otherwise (relative to the working folder).
 DEFAULT_NAME = "ledger.sqlite"
 _BUSY_MS = 120_000  # a concurrent intake may hold the write lock for a batch; wait rather than fail
-_ARCHIVE_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+_ARCHIVE_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".ods", ".ots", ".xlsb", ".fods", ".numbers"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -34,6 +34,7 @@ from ..form.layout import (
 from ..form.project import Project
 from ..submission import ActivityRow, CellValue, Submission
 from ..text import nfc
+from .cellinfo import CellFacts, cell_facts
 from .coerce import coerce, is_empty
 from .safety import Inspection, filled_rows, finding, inspect_file, uncached_formulas
 
@@ -41,6 +42,7 @@ from .safety import Inspection, filled_rows, finding, inspect_file, uncached_for
 EMPTY_RUN = 50
 #: Sheets whose loss does not touch the data: reported as a warning, not an error.
 _SOFT_SHEETS = ("instructions", "lists")
+_INPUT_SHEETS = ("unit_info", "indicators", "activities", "budget", "narrative")
 _CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
 # calamine raises its own errors, and a Rust panic surfaces as pyo3's PanicException, a BaseException: both are
 # the file's fault and become findings; an interrupt or exit is never swallowed.
@@ -127,6 +129,7 @@ class _Reader:
         self.wb: pc.CalamineWorkbook | None = None
         self.names: dict[str, str] = {}  # NFC title → title as stored
         self._grids: dict[str, _Grid | None] = {}
+        self.facts: dict[str, CellFacts] = {}  # by sheet title: formula errors and percentage formats
         self._sheets_cache: dict[str, Any] = {}
 
     # --- helpers -------------------------------------------------------------------------------------------
@@ -165,9 +168,25 @@ class _Reader:
         if formulas and (row, col) in formulas:
             self.add("formula-no-value", sheet, a1, label=label)
             return CellValue(None, sheet, a1)
+        facts = self.facts.get(sheet)
+        if facts is not None:
+            shown = facts.errors.get((row, col))
+            if shown is not None:
+                # calamine hands an error over as an empty cell: it must not pass for one (nor for a zero).
+                self.add("formula-error", sheet, a1, shown, label=label)
+                return CellValue(None, sheet, a1, shown)
+            if ftype == "percent" and (row, col) in facts.percent and type(raw) in (int, float):
+                # "45%" typed into the cell is stored as 0.45 with a percentage format: the person meant 45.
+                read = round(float(raw) * 100, 9)
+                self.add("percent-format", sheet, a1, raw, label=label, read=read)
+                return CellValue(read, sheet, a1, raw)
         res = coerce(raw, ftype)
         if res.code is not None:
             self.add(res.code, sheet, a1, raw, label=label, **res.params)
+        if ftype == "percent" and isinstance(res.value, float) and 0 < res.value < 1:
+            # "45%" typed into a cell that keeps the form's number format is stored as 0.45 with no trace of the
+            # sign (LibreOffice does this): a rate below 1 % is rare enough to ask about, never to change.
+            self.add("percent-fraction", sheet, a1, res.value, label=label, read=round(res.value * 100, 9))
         return CellValue(res.value, sheet, a1, res.raw)
 
     # --- the steps -----------------------------------------------------------------------------------------
@@ -187,6 +206,7 @@ class _Reader:
             self.add("old-xls-format")
         broken = self._sheets() | self._structure()
         sub = Submission(path=self.file, sha256=self.insp.sha256, meta=meta)
+        self.facts = cell_facts(self.insp, [t for t in (self.lay.sheet[k] for k in _INPUT_SHEETS) if t in self.names])
         formulas = self._formulas()
         self._merges()
         if "unit_info" not in broken:
@@ -363,6 +383,9 @@ class _Reader:
             return True
         title = self.lay.sheet["activities"]
         cols = self.plan.activity_cols
+        facts = self.facts.get(title)
+        errors = facts.errors if facts is not None else {}
+        stray: dict[tuple[str, str], list[tuple[int, str]]] = {}
         empty_run, row = 0, self.lay.activity_first_row
         last = len(grid.rows)
         while row <= last:
@@ -370,6 +393,9 @@ class _Reader:
             width = len(line)
             filled = any(c <= width and not is_empty(line[c - 1]) for _, _, c, _, _ in cols) or any(
                 (row, c) in formulas for _, _, c, _, _ in cols)
+            if not filled and errors and self._stray_errors(title, row, errors, stray):
+                empty_run, row = 0, row + 1
+                continue
             if not filled:
                 empty_run += 1
                 if empty_run >= EMPTY_RUN:
@@ -385,9 +411,38 @@ class _Reader:
                       for cid, ftype, c, letter, label in cols}
             sub.activities.append(ActivityRow(row=row, values=values))
             row += 1
+        self._report_stray(title, stray)
         if row <= last:
             self._after_gap(grid, title, row, [c for _, _, c, _, _ in cols])
         return True
+
+    def _stray_errors(self, title: str, row: int, errors: dict[tuple[int, int], str],
+                      stray: dict[tuple[str, str], list[tuple[int, str]]]) -> bool:
+        """Collect the formula errors of an activity row that holds nothing else; True when there were any.
+
+        A formula copied down past the last activity ends in #N/A on the empty rows: those cells are reported (one
+        finding per run of rows, `_report_stray`), but the rows are not read as activities (each of their empty
+        columns would then be "required")."""
+        found = False
+        for _, _, c, letter, label in self.plan.activity_cols:
+            if (row, c) in errors:
+                stray.setdefault((letter, label), []).append((row, errors[(row, c)]))
+                found = True
+        return found
+
+    def _report_stray(self, title: str, stray: dict[tuple[str, str], list[tuple[int, str]]]) -> None:
+        for (letter, label), cells in stray.items():
+            start = 0
+            for i in range(1, len(cells) + 1):
+                if i < len(cells) and cells[i][0] == cells[i - 1][0] + 1:
+                    continue
+                (first, shown), last = cells[start], cells[i - 1][0]
+                if last == first:
+                    self.add("formula-error", title, f"{letter}{first}", shown, label=label)
+                else:
+                    self.add("formula-error-rows", title, f"{letter}{first}", shown, label=label,
+                             cells=f"{letter}{first}:{letter}{last}", n=last - first + 1)
+                start = i
 
     def _after_gap(self, grid: _Grid, title: str, start: int, cols: list[int]) -> None:
         for row in range(start, len(grid.rows) + 1):

@@ -19,9 +19,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from ..catalogue import words
 from ..findings import Finding
 from ..form.definition import Form
 from ..text import nfc
+from . import ods
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a filled form is well under 1 MB; 50 MB is already absurd
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # total declared uncompressed size of all zip members
@@ -33,7 +35,14 @@ MAX_BOX_CELLS = 3_000_000  # rows × columns a sheet's cells may span (the parse
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-_OLE_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+# The workbook stream's directory name in UTF-16, compared without case: some writers name it "WORKBOOK".
+_OLE_WORKBOOK = re.compile(rb"(?i:w\x00o\x00r\x00k\x00)?(?i:b\x00o\x00o\x00k\x00)\x00\x00")
+# The first BIFF8 record of the workbook globals (BOF, version 0x0600, type 0x0005); FILEPASS (0x002F) right after
+# it means the workbook is encrypted with a password.
+_BIFF8_GLOBALS_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"
+_FILEPASS = b"\x2f\x00"
+# A BIFF2–4 workbook is a bare record stream, not an OLE container: it starts with its BOF record.
+_BIFF_OLD_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04")
 _OLE_WORD = "WordDocument".encode("utf-16-le")
 _OLE_PPT = "PowerPoint Document".encode("utf-16-le")
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -60,12 +69,13 @@ class Inspection:
 
     data: bytes = b""
     sha256: str = ""
-    kind: str = ""  # "xlsx" (any OOXML workbook, .xlsm included) or "xls"
+    kind: str = ""  # "xlsx" (any OOXML workbook, .xlsm included), "xls" or "ods"
     macros: bool = False
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet title (NFC) → zip member
     members: dict[str, bytes] = field(default_factory=dict)  # decompressed XML members
     findings: list[Finding] = field(default_factory=list)
     fatal: bool = False
+    ods_sheets: dict[str, ods.OdsSheet] = field(default_factory=dict)  # .ods: each table's extent and cell facts
 
     def sheet_xml(self, title: str) -> bytes | None:
         """The decompressed XML of a sheet, by title; None when unknown (e.g. an .xls file)."""
@@ -153,6 +163,12 @@ class _Inspector:
         self.out.fatal = True
         raise _Refused
 
+    def refuse_kind(self, kind: str) -> None:
+        """A spreadsheet of a kind xl-bdg does not read: say which kind, and what the sender does about it."""
+        vi, en = words("vi").section("filekinds")[kind], words("en").section("filekinds")[kind]
+        self.refuse("unsupported-spreadsheet", kind=vi["name"], kind_en=en["name"], advice=vi["advice"],
+                    advice_en=en["advice"])
+
     def run(self) -> Inspection:
         try:
             self._read()
@@ -165,6 +181,10 @@ class _Inspector:
                 self.refuse("not-spreadsheet", kind="PDF")
             elif head.startswith(b"PK"):
                 self.refuse("corrupt-file", reason="zip")
+            elif head[:2] in _BIFF_OLD_BOF and head[2:4] in (b"\x04\x00", b"\x06\x00"):
+                self.refuse_kind("excel4")
+            elif (other := _other_spreadsheet_text(self.out.data)) is not None:
+                self.refuse_kind(other)
             else:
                 self.refuse("not-spreadsheet", kind=_sniff_text(self.out.data))
         except _Refused:
@@ -192,8 +212,11 @@ class _Inspector:
             self.refuse("not-spreadsheet", kind="Word (.doc)")
         if _OLE_PPT in data:
             self.refuse("not-spreadsheet", kind="PowerPoint (.ppt)")
-        if not any(name in data for name in _OLE_WORKBOOK):
+        if not _OLE_WORKBOOK.search(data):
             self.refuse("not-spreadsheet", kind="OLE")
+        bof = data.find(_BIFF8_GLOBALS_BOF)
+        if bof >= 0 and data[bof + 20:bof + 22] == _FILEPASS:
+            self.refuse("password-protected")
         self.out.kind = "xls"
 
     def _zip(self) -> None:
@@ -212,21 +235,52 @@ class _Inspector:
                 self.refuse("zip-bomb", value=info.filename, reason="ratio")
             if info.flag_bits & 0x1:
                 self.refuse("password-protected")
-        names = {i.filename for i in infos}
+        # Some writers put Windows separators in member names; calamine accepts them, and so do the checks here.
+        names = {i.filename.replace("\\", "/") for i in infos}
         kind = _package_kind(zf, names)
-        if kind is not None:
+        if kind in ("ods", "numbers"):
+            pass
+        elif kind is not None:
             self.refuse("not-spreadsheet", kind=kind)
+        if kind == "numbers":
+            self.refuse_kind("numbers")
         for info in infos:
             if info.filename.lower().endswith(_TEXT_MEMBER):
-                self.out.members[info.filename] = self._member(zf, info)
+                self.out.members[info.filename.replace("\\", "/")] = self._member(zf, info)
         for name, blob in self.out.members.items():
             if _has_dtd(blob):
                 self.out.findings.append(finding(self.form, "xml-entity", self.file, value=name))
                 self.out.fatal = True
                 raise _Refused
+        if kind == "ods":
+            self._ods()
+            return
         self.out.macros = any(n.lower().endswith("vbaproject.bin") for n in names)
         self.out.kind = "xlsx"
         self._sheets(self._workbook_part())
+
+    def _ods(self) -> None:
+        """An OpenDocument spreadsheet: refuse it when encrypted or when a table's filled cells span too large a
+        box (counted in one streaming pass that also keeps the cell facts the reader needs)."""
+        manifest = self.out.members.get("META-INF/manifest.xml", b"")
+        if b"encryption-data" in manifest:
+            self.refuse("password-protected")
+        content = self.out.members.get("content.xml")
+        if content is None:
+            self.refuse("corrupt-file", value="content.xml", reason="missing")
+        try:
+            tables = ods.scan(content or b"")
+        except ET.ParseError:
+            self.refuse("corrupt-file", value="content.xml", reason="xml")
+        for title, table in tables.items():
+            if table.rows * table.cols > MAX_BOX_CELLS:
+                self.out.findings.append(finding(self.form, "sheet-too-large", self.file, sheet=title,
+                                                 value=f"{table.rows:,} × {table.cols}", rows=table.rows,
+                                                 cols=table.cols))
+                self.out.fatal = True
+                raise _Refused
+        self.out.ods_sheets = tables
+        self.out.kind = "ods"
 
     def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         try:
@@ -245,7 +299,7 @@ class _Inspector:
                     part = rel[2].lstrip("/")
         part = part or "xl/workbook.xml"
         if part.endswith(".bin"):
-            self.refuse("not-spreadsheet", kind="Excel binary (.xlsb)")
+            self.refuse_kind("xlsb")
         if part not in self.out.members:
             self.refuse("not-spreadsheet", kind="zip")
         return part
@@ -326,12 +380,24 @@ def _package_kind(zf: zipfile.ZipFile, names: set[str]) -> str | None:
         return "PowerPoint (.pptx)"
     if "mimetype" in names:
         try:
-            mime = zf.read("mimetype")[:100].decode("ascii", "replace")
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+            mime = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, KeyError):
             mime = ""
-        return "OpenDocument (.ods)" if "spreadsheet" in mime else "OpenDocument"
+        return "ods" if mime in ods.MIME_TYPES else "OpenDocument"
+    if "Index/Document.iwa" in names or any(n.startswith("Index/") and n.endswith(".iwa") for n in names):
+        return "numbers"
     if "[Content_Types].xml" not in names:
         return "zip"
+    return None
+
+
+def _other_spreadsheet_text(data: bytes) -> str | None:
+    """The kind of a spreadsheet saved as XML text (flat OpenDocument, Excel's XML Spreadsheet 2003), else None."""
+    head = data[:4096]
+    if b"<office:document" in head and b"opendocument.spreadsheet" in head:
+        return "fods"
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head or b'progid="Excel.Sheet"' in head:
+        return "xml2003"
     return None
 
 

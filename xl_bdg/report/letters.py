@@ -16,6 +16,7 @@ from ..exchange.diff import diff_versions
 from ..fileio import write_text_atomic
 from ..findings import FileReport, Finding, show_value
 from ..form.project import Project
+from ..ledger.store import Ledger
 from ..text import ascii_slug
 from .build import load_labels, office_from_config
 from .context import Office, PeriodInfo
@@ -163,7 +164,7 @@ def write_letter(ctx: LetterContext, out_dir: Path) -> list[Path]:
     return [docx, html]
 
 
-def write_letters(project: Project, ledger: Any, dataset: Dataset, out_dir: Path, lang: str = "vi") -> list[Path]:
+def write_letters(project: Project, ledger: Ledger, dataset: Dataset, out_dir: Path, lang: str = "vi") -> list[Path]:
     """A letter for every unit whose latest file in the ledger has errors; return the files written.
 
     Letters are in `lang` when its templates exist (letter.<lang>.html.j2, letter.<lang>.docx), else Vietnamese.
@@ -171,7 +172,7 @@ def write_letters(project: Project, ledger: Any, dataset: Dataset, out_dir: Path
     lang = template_language("letter", lang)
     written: list[Path] = []
     for status in units_to_write_to(dataset):
-        rec = ledger.get(status.sha256)
+        rec = ledger.get(status.sha256) if status.sha256 else None
         if rec is None:
             continue  # the status came from another ledger: nothing to quote
         ctx = letter_context(project, status, ledger.file_report(rec), dataset, lang)

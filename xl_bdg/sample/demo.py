@@ -21,6 +21,7 @@ from typing import Any
 
 from ..aggregation.combine import aggregate
 from ..aggregation.export import long_rows, write_csv, write_parquet
+from ..dataset import Dataset
 from ..exchange.season import export_season
 from ..form.project import Project, load_project
 from ..form.registry import Unit
@@ -59,7 +60,7 @@ class DemoResult:
     statuses: list[Any] = field(default_factory=list)
     letters: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
-    dataset: Any = None
+    dataset: Dataset | None = None
 
 
 def plan_roles(units: list[Unit]) -> dict[str, Role]:

@@ -40,6 +40,7 @@ from .rules import (
     narrative_schema,
     unit_info_schema,
 )
+from .tidy import tidy_dates
 
 
 @dataclass(frozen=True)
@@ -324,4 +325,5 @@ def run(batch: Batch) -> list[list[Finding]]:
             for n, sub in enumerate(batch.subs):
                 out[n].append(Finding("internal-check-failed", "error", sub.path, batch.layout.sheet[sheet.sheet],
                                       None, rule.code if rule else name, {"label": name}))
-    return out
+    activities = batch.layout.sheet["activities"]
+    return [tidy_dates(found, form, activities) for found in out]

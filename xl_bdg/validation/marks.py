@@ -360,8 +360,12 @@ class OpenpyxlMarker(RecordingMarker):
         if hidden:
             ws.sheet_state = "hidden"
         else:
+            # A4 (openpyxl's default is none, which Excel and LibreOffice take as US Letter), heading row repeated.
+            ws.page_setup.paperSize = ws.PAPERSIZE_A4
             ws.page_setup.orientation = "landscape"
             ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+            if table.wrap_from:
+                ws.print_title_rows = f"{table.wrap_from + 1}:{table.wrap_from + 1}"
             ws.sheet_properties.pageSetUpPr.fitToPage = True
             for other in self.wb.worksheets:
                 other.sheet_view.tabSelected = False
@@ -410,12 +414,13 @@ def annotated_name(source: Path) -> str:
 
 
 def annotate_copy(source: Path, file_report: FileReport, dest_dir: Path, project: Project,
-                  lang: str = "vi") -> Path:
-    """Write a marked copy of `source` into `dest_dir` (the source is never touched) and return its path.
+                  lang: str = "vi", name: str | None = None) -> Path:
+    """Write a marked copy of `source` into `dest_dir` (the source is never touched) and return its path; `name`
+    (from `copies.copy_names`, so that copies of a batch never overwrite each other) defaults to `annotated_name`.
 
     A file that cannot be opened gets a workbook holding the findings sheet alone.
     """
-    target = dest_dir / annotated_name(source)
+    target = dest_dir / (name or annotated_name(source))
     messages = project.form.messages
     try:
         wb = load_workbook(source)

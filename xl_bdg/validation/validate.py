@@ -27,7 +27,11 @@ from ..reading.reader import read_submission
 from ..submission import Submission
 from .batch import Columns, Context, file_rows, run, stack
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+#: What the reader reads (templates included), and spreadsheets of other kinds: a folder lists both, so a file of
+#: another kind gets a finding that says what to do instead of being skipped without a word.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".ods", ".ots")
+OTHER_SPREADSHEET_SUFFIXES = (".xlsb", ".fods", ".numbers")
+LISTED_SUFFIXES = SPREADSHEET_SUFFIXES + OTHER_SPREADSHEET_SUFFIXES
 Progress = Callable[[int, int], None]
 
 
@@ -130,12 +134,13 @@ def validate_file(path: Path, project: Project, expected_period: Period | None =
 
 
 def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files as given, and the spreadsheets inside folders (recursively; lock files `~$…` and hidden ones skipped)."""
+    """Files as given, and the spreadsheets inside folders, of every kind (recursively; lock files `~$…`, LibreOffice's
+    `.~lock…#` and hidden ones skipped)."""
     out: list[Path] = []
     seen: set[Path] = set()
     for p in paths:
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SPREADSHEET_SUFFIXES
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in LISTED_SUFFIXES
                            and not any(part.startswith((".", "~$")) for part in f.relative_to(p).parts))
         else:
             found = [p]

@@ -131,11 +131,16 @@ def label(ws: Worksheet, row: int, col: int, text: object, font: Font = st.FONT,
         cell.fill = fill
 
 
-def print_setup(ws: Worksheet, landscape: bool, header_row: int) -> None:
-    """A4, fit to the page width, the header row repeated on every printed page."""
+def print_setup(ws: Worksheet, landscape: bool, header_row: int, pages_wide: int = 1) -> None:
+    """A4, fit to `pages_wide` pages across, the header row repeated on every printed page.
+
+    A table too wide for one page at a readable size (the activity list: about 300 characters) prints on two pages
+    across, left half then right half of the same rows (over, then down)."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
+    if pages_wide > 1:
+        ws.page_setup.pageOrder = "overThenDown"
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{header_row}:{header_row}"

@@ -49,6 +49,10 @@ from ..version import __version__
 from . import cells
 from . import styles as st
 
+#: Rows of the activity list numbered in the blank form: one printed page of grid to fill by hand.
+PRINT_BLANK_ROWS = 20
+PRINT_ROW_HEIGHT = 21  # points
+
 
 @dataclass(frozen=True)
 class Stamp:
@@ -173,7 +177,9 @@ def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
             cells.label(ws, irow.row, IND_COL_KEY, irow.key, font=st.FONT_BOLD if single else st.FONT)
             cells.label(ws, irow.row, IND_COL_LABEL, ind.label if single else f"- {f.label}",
                    font=st.FONT_BOLD if single else st.FONT)
-            cells.label(ws, irow.row, IND_COL_UNIT, ind.unit, align=st.CENTER)
+            # A sub-row takes its indicator's unit, except a text field (a document number has no unit).
+            cells.label(ws, irow.row, IND_COL_UNIT, None if f.type == "text" and not single else ind.unit,
+                        align=st.CENTER)
             if applies:
                 cells.input_cell(ws, irow.row, IND_COL_VALUE, f.type, vals, "yesno" if f.type == "yesno" else None)
                 cells.input_cell(ws, irow.row, IND_COL_NOTE, "text", vals)
@@ -208,6 +214,11 @@ def _activities(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
     first, last = layout.activity_first_row, layout.activity_last_input_row
     for row in range(first, last + 1):
         cells.input_cell(ws, row, 1, "text", vals)
+        if row < first + PRINT_BLANK_ROWS:
+            # Numbered rows are content: a spreadsheet program prints them, so the blank form prints a grid to
+            # fill by hand (empty formatted cells alone print nothing in LibreOffice).
+            ws.cell(row=row, column=1, value=row - first + 1)
+            ws.row_dimensions[row].height = PRINT_ROW_HEIGHT  # room to write by hand
         for col in form.activity_columns:
             cells.input_cell(ws, row, layout.activity_cols[col.id], col.type, vals, col.list, validate=False)
     # One range per column: adding cells one by one to a validation is quadratic in openpyxl.
@@ -219,7 +230,8 @@ def _activities(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
     ws.freeze_panes = ws.cell(row=layout.activity_first_row, column=layout.activity_cols["title"] + 1) \
         if "title" in layout.activity_cols else ws.cell(row=layout.activity_first_row, column=1)
     vals.attach(ws, list(vals.by_key))
-    cells.print_setup(ws, landscape=True, header_row=ACT_HEADER_ROW)
+    cells.print_setup(ws, landscape=True, header_row=ACT_HEADER_ROW, pages_wide=2)
+    ws.print_title_cols = "A:A"  # the row number on both halves of a printed row
     cells.protect(ws)
 
 
