@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_validate.py
 	$(BIN)/python benchmarks/bench_intake.py
 	$(BIN)/python benchmarks/bench_portal.py
+	$(BIN)/python benchmarks/bench_exchange.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -415,6 +415,16 @@ def build_letter(target: Path) -> None:
         ["{%tr endfor %}"],
     ], size=11)
     tag(doc, "{%p endif %}")
+    tag(doc, "{%p if changes %}")
+    para(doc, "So với bản gửi trước, tệp này thay đổi {{ changes|length }} số liệu:", first=1, before=6)
+    grid(doc, ["{{ labels.col.no }}", "{{ labels.col.code }}", "{{ labels.col.indicator }}", "{{ labels.col.where }}",
+               "Trước", "Nay"], [1.1, 2.7, 5.7, 3.3, 1.85, 1.85], [
+        ["{%tr for c in changes %}"],
+        [("{{ loop.index }}", "c"), "{{ c.key }}", "{{ c.label }}", "{{ c.where }}", ("{{ c.before }}", "r"),
+         ("{{ c.after }}", "r")],
+        ["{%tr endfor %}"],
+    ], size=10.5)
+    tag(doc, "{%p endif %}")
     para(doc, "Đề nghị {{ unit_name }} sửa các ô nêu trên ngay trên tệp báo cáo đã gửi (không chèn, xóa dòng, cột "
               "hoặc đổi tên trang tính), lưu lại và gửi về {{ office.name }}{% if resubmit_by %} trước ngày "
               "{{ resubmit_by }}{% endif %}.", first=1, before=6)

@@ -1,4 +1,4 @@
-"""Exports: the long table (CSV with BOM, Parquet), DHIS2 dataValueSets JSON, the dataset as JSON."""
+"""Exports: the long table (CSV with BOM, Parquet) and the dataset as JSON (DHIS2: tests/test_exchange_*.py)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from xl_bdg.aggregation.combine import aggregate
-from xl_bdg.aggregation.export import (
-    COLUMNS,
-    dataset_to_dict,
-    dhis2_payload,
-    dhis2_period,
-    long_rows,
-    write_csv,
-    write_dhis2,
-    write_parquet,
-)
+from xl_bdg.aggregation.export import COLUMNS, dataset_to_dict, long_rows, write_csv, write_parquet
 from xl_bdg.fileio import sha256_file
 from xl_bdg.ledger.intake import intake
 from xl_bdg.ledger.store import Ledger
@@ -86,39 +77,6 @@ def test_parquet_round_trips(project, exported, tmp_path):
     assert table.column_names == list(COLUMNS)
     assert str(table.schema.field("value").type) == "double"
     assert table.to_pylist() == [{**r, "value": None if r["value"] is None else float(r["value"])} for r in rows]
-
-
-@pytest.mark.parametrize(("code", "config", "expected"), [
-    ("2026-FY", None, "2026"),
-    ("2026-H1", None, "2026S1"),
-    ("2026-AM", None, "202606B"),
-    ("2026-AM", {"dhis2": {"periods": {"AM": "{year}11"}}}, "202611"),
-])
-def test_dhis2_periods(project, code, config, expected):
-    assert dhis2_period(project.period(code), config) == expected
-
-
-def test_dhis2_payload(project, exported, tmp_path):
-    ds, per = exported["ds"], exported["period"]
-    doc = dhis2_payload(ds, project.form, per)
-    values = doc["dataValues"]
-    assert "dataSet" not in doc
-    assert len(values) == len(long_rows(ds, project.form))
-    assert all(set(v) == {"dataElement", "categoryOptionCombo", "orgUnit", "period", "value", "comment"}
-               for v in values)
-    assert {v["period"] for v in values} == {"2026"}
-    assert {v["orgUnit"] for v in values} == {"XA-EAKAO", "SO-YTE"}
-    assert all(isinstance(v["value"], str) for v in values)
-    yes = project.form.lists["yesno"].values[0]
-    for v in values:
-        if (v["dataElement"], v["categoryOptionCombo"]) == ("AM_01", "YES"):
-            assert v["value"] == ("true" if ds.unit_values[(v["orgUnit"], "AM_01.YES")] == yes else "false")
-        if (v["dataElement"], v["categoryOptionCombo"]) == ("COMM_01", "N"):
-            assert v["value"] == str(ds.unit_values[(v["orgUnit"], "COMM_01")])
-    budget = [v for v in values if v["dataElement"] == project.form.budget.code]
-    assert budget and all(v["categoryOptionCombo"].isascii() for v in budget)
-    target = write_dhis2(ds, project.form, per, tmp_path / "dhis2.json", {"dhis2": {"data_set": "BDG_DS"}})
-    assert json.loads(target.read_text(encoding="utf-8"))["dataSet"] == "BDG_DS"
 
 
 def test_dataset_to_dict_is_json(exported):

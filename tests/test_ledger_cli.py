@@ -91,7 +91,8 @@ def test_status_aggregate_explain_export(project, inbox, tmp_path, runner):
     out = tmp_path / "xuất"
     exp = runner.invoke(app, ["export", "--period", "2026-FY", "--out", str(out)], env=env)
     assert exp.exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["2026-FY_dhis2.json", "2026-FY_long.csv", "2026-FY_long.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["2026-FY_dhis2.json", "2026-FY_dhis2.provenance.json",
+                                                     "2026-FY_long.csv", "2026-FY_long.parquet", "dhis2-metadata.json"]
 
 
 @pytest.mark.parametrize("args", [

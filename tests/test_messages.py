@@ -89,6 +89,13 @@ def provided(project: Project) -> dict[str, set[str]]:
     for node in ast.walk(rules):
         if isinstance(node, ast.Constant) and node.value in messages:
             out.setdefault(node.value, set()).update({"label", "label_en"})
+    # The DHIS2 exchange's problems become findings in exchange.problem.to_findings, which adds ADDED to each.
+    from xl_bdg.exchange.problem import ADDED
+
+    for path in (PACKAGE / "exchange").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in messages:
+                out.setdefault(node.value, set()).update(ADDED)
     return out
 
 

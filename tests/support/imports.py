@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 #: Stage packages in pipeline order; a stage may import the shared nouns at the top ("core") and earlier stages.
-STAGES = ("core", "form", "workbook", "reading", "validation", "ledger", "aggregation", "report", "excel", "sample",
-          "portal", "cli")
+STAGES = ("core", "form", "workbook", "reading", "validation", "ledger", "aggregation", "exchange", "report", "excel",
+          "sample", "portal", "cli")
 #: Stages at the same place in the flow: neither may import the other (excel and sample both sit on the report).
-PEERS = {"excel": 8, "sample": 8}
+PEERS = {"excel": STAGES.index("excel"), "sample": STAGES.index("excel")}
 
 
 def rank(stage: str) -> int:

@@ -3,14 +3,14 @@
 Takes a `Project`, a `Ledger` and a `Period` (`aggregate`), or submissions directly (`combine`, pure); returns a
 `Dataset` whose every figure keeps the cells it came from (`explain`). Ratios are recomputed from summed numerators
 and denominators, never averaged. `crosscheck` adds the warnings no single file can show; `export` writes the long
-table (CSV, Parquet) and DHIS2 dataValueSets.
+table (CSV, Parquet); the DHIS2 exchange is the next stage's.
 """
 
 from __future__ import annotations
 
 from .combine import aggregate, combine
 from .crosscheck import cross_checks
-from .export import dataset_to_dict, dhis2_payload, long_rows, write_csv, write_dhis2, write_parquet
+from .export import dataset_to_dict, long_rows, write_csv, write_parquet
 from .provenance import Trail, explain, formula
 
 __all__ = [
@@ -19,11 +19,9 @@ __all__ = [
     "combine",
     "cross_checks",
     "dataset_to_dict",
-    "dhis2_payload",
     "explain",
     "formula",
     "long_rows",
     "write_csv",
-    "write_dhis2",
     "write_parquet",
 ]

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (each module registers its commands on `app`)
     addin_cmd,
     aggregate_cmd,
     docs_cmd,
+    exchange_cmd,
     intake_cmd,
     portal_cmd,
     report_cmd,

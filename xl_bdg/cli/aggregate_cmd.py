@@ -1,4 +1,5 @@
-"""`xl-bdg aggregate | explain | export`: the province dataset, where a figure comes from, and the exports."""
+"""`xl-bdg aggregate | explain | export`: the province dataset, where a figure comes from, and the exports (the
+`export` group's DHIS2 sub-commands live in exchange_cmd.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from typing import Annotated
 import typer
 
 from ..aggregation.combine import aggregate
-from ..aggregation.export import dataset_to_dict, long_rows, write_csv, write_dhis2, write_parquet
+from ..aggregation.export import dataset_to_dict, long_rows, write_csv, write_parquet
 from ..aggregation.provenance import TargetError, Trail, explain, field_trails, formula, parse_target
 from ..catalogue import Words
+from ..errors import FormError
+from ..exchange.season import export_season
 from ..findings import show_value
 from ..ledger.store import DEFAULT_NAME
 from ..text import number
 from .common import (
+    EXIT_FINDINGS,
     EXIT_OK,
     FormatOpt,
     LangOpt,
@@ -130,24 +134,41 @@ def _print_fields(fields: list[Trail], code: str, period: str, fmt: str, w: Word
     say(w("explain.fields_hint", example=f"xl-bdg explain {code}.{fields[0].field} --period {period}"))
 
 
-@app.command("export")
-def export_command(period: PeriodOpt, out: Annotated[Path, typer.Option("--out", "-o", file_okay=False,
-                                                                        help=W("cli.opt.out"))] = Path("export"),
+#: `xl-bdg export` writes every export of a period; its sub-commands (cli/exchange_cmd.py) are the DHIS2 steps.
+export_app = typer.Typer(rich_markup_mode="rich")
+app.add_typer(export_app, name="export")
+
+
+@export_app.callback(invoke_without_command=True)
+def export_command(ctx: typer.Context,
+                   period: Annotated[str | None, typer.Option("--period", "-p", help=W("cli.opt.period"))] = None,
+                   out: Annotated[Path, typer.Option("--out", "-o", file_okay=False,
+                                                     help=W("cli.opt.out"))] = Path("export"),
                    ledger: LedgerOpt = Path(DEFAULT_NAME), lang: LangOpt = "vi", schemas: SchemasOpt = None,
                    quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
-    """Xuất số liệu: bảng dài CSV, Parquet và DHIS2 JSON / export long CSV, Parquet and DHIS2 dataValueSets.
+    """Xuất số liệu: bảng dài CSV, Parquet và DHIS2 / export long CSV, Parquet and DHIS2 (data values, metadata).
 
     Ví dụ / example: [bold]xl-bdg export --period 2026-FY --out export/[/]
     """
+    if ctx.invoked_subcommand is not None:
+        return
     project, w = open_project(schemas), check_lang(lang)
+    if period is None:
+        raise fail(w("exchange.export.period_needed"))
     per, voice = parse_period_or_exit(project, period), check_voice(quiet, verbose)
     with open_ledger(ledger, w) as led:
         ds = aggregate(project, led, per, checks=False)
     rows = long_rows(ds, project.form)
-    written = [write_csv(rows, out / f"{per.code}_long.csv"), write_parquet(rows, out / f"{per.code}_long.parquet"),
-               write_dhis2(ds, project.form, per, out / f"{per.code}_dhis2.json", project.config)]
+    written = [write_csv(rows, out / f"{per.code}_long.csv"), write_parquet(rows, out / f"{per.code}_long.parquet")]
+    try:
+        season = export_season(project, ds, out)
+    except FormError as exc:
+        raise fail(w("cli.err.broken_form", error=exc)) from None
     if not voice.quiet:
         say(w("cli.export.summary", n=len(rows), period=per.code))
-    for path in written:
+    for path in written + season.paths:
         say(f"  {path}")
-    raise typer.Exit(EXIT_OK)
+    errors = sum(1 for f in season.findings if f.severity == "error")
+    say(w("exchange.export.dhis2", n=len(season.built.payload["dataValues"]), errors=errors,
+          warnings=sum(1 for f in season.findings if f.severity == "warning"), period=per.code))
+    raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)

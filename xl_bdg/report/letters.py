@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..dataset import Dataset, UnitStatus
+from ..exchange.diff import diff_versions
 from ..fileio import write_text_atomic
 from ..findings import FileReport, Finding, show_value
 from ..form.project import Project
@@ -45,6 +46,22 @@ class FindingLine:
 
 
 @dataclass(frozen=True)
+class ChangeLine:
+    """One figure that differs from the unit's previous version, as the letter shows it."""
+
+    key: str
+    """The figure's key (COMM_06.F)."""
+    label: str
+    """What the figure is, in the letter's language."""
+    where: str
+    """'Sheet!Cell' in the latest file ('' when the latest file left it empty)."""
+    before: str
+    """The previous version's value, written as a person would ('' for empty)."""
+    after: str
+    """The latest version's value ('' for empty)."""
+
+
+@dataclass(frozen=True)
 class LetterContext:
     """Everything the letter templates may use."""
 
@@ -72,6 +89,8 @@ class LetterContext:
     """Warnings: to check."""
     resubmit_by: str
     """Date to send the corrected file by, dd/mm/yyyy ('' for none)."""
+    changes: list[ChangeLine] = field(default_factory=list)
+    """What changed since the unit's previous version of this period, figure by figure (empty for a first file)."""
 
 
 def letter_context(project: Project, status: UnitStatus, report: FileReport, dataset: Dataset,
@@ -120,6 +139,16 @@ def _revive_dates(f: Finding) -> Finding:
     return replace(f, value=_date_or_same(f.value), params={k: _date_or_same(v) for k, v in f.params.items()})
 
 
+def change_lines(project: Project, ledger: Any, status: UnitStatus, period: Any, lang: str = "vi") -> list[ChangeLine]:
+    """The figures of the unit's latest file that differ from its previous version (exchange.diff)."""
+    diff = diff_versions(project, ledger, status.unit, period)
+    if diff.before is None:
+        return []
+    return [ChangeLine(c.key, c.label_en if lang == "en" else c.label, c.after_cell or c.before_cell,
+                       "" if c.before is None else show_value(c.before, lang),
+                       "" if c.after is None else show_value(c.after, lang)) for c in diff.changed()]
+
+
 def units_to_write_to(dataset: Dataset) -> list[UnitStatus]:
     """Units whose latest file has errors (whatever older version may be aggregated)."""
     return [s for s in dataset.statuses if s.sha256 and s.errors > 0]
@@ -147,5 +176,6 @@ def write_letters(project: Project, ledger: Ledger, dataset: Dataset, out_dir: P
         if rec is None:
             continue  # the status came from another ledger: nothing to quote
         ctx = letter_context(project, status, ledger.file_report(rec), dataset, lang)
+        ctx = replace(ctx, changes=change_lines(project, ledger, status, dataset.period, lang))
         written.extend(write_letter(ctx, out_dir))
     return written

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ..aggregation.combine import aggregate
-from ..aggregation.export import long_rows, write_csv, write_dhis2, write_parquet
+from ..aggregation.export import long_rows, write_csv, write_parquet
 from ..dataset import Dataset
+from ..exchange.season import export_season
 from ..form.project import Project, load_project
 from ..form.registry import Unit
 from ..ledger.intake import intake
@@ -255,14 +256,15 @@ def run_demo(out_dir: Path, project: Project, per: Period, *, previous: Period |
         lap("letters")
     say("exports")
     rows = long_rows(ds, project.form)
-    exports = [write_csv(rows, out_dir / "exports" / f"{per.code}_long.csv"),
-               write_parquet(rows, out_dir / "exports" / f"{per.code}_long.parquet"),
-               write_dhis2(ds, project.form, per, out_dir / "exports" / f"{per.code}_dhis2.json", project.config)]
+    dhis2 = export_season(project, ds, out_dir / "exports").paths  # payload, its provenance, metadata package
+    exports = [("export_csv", write_csv(rows, out_dir / "exports" / f"{per.code}_long.csv")),
+               ("export_parquet", write_parquet(rows, out_dir / "exports" / f"{per.code}_long.parquet")),
+               *zip(("export_json", "export_dhis2_provenance", "export_dhis2_metadata"), dhis2, strict=True)]
     lap("exports")
     result.outputs = [
         ("templates", out_dir / "templates"), ("inbox", out_dir / "inbox"), ("ledger", ledger_path),
         ("report_docx", files_out.docx), ("report_html", files_out.html), ("annex", files_out.annex),
         ("charts", out_dir / "report" / "charts"), ("letters", out_dir / "letters"),
-        *((f"export_{p.suffix.lstrip('.')}", p) for p in exports),
+        *exports,
     ]
     return result
