@@ -6,6 +6,7 @@ from ..catalogue import words
 from .definition import Form
 from .layout import layout_for
 from .project import Project
+from .targets import TARGET_SETS
 
 
 def _fields(form: Form) -> list[str]:
@@ -27,30 +28,22 @@ def _fields(form: Form) -> list[str]:
     return lines
 
 
-#: The headings of the three target sets, in the order the reference lists them.
-_SET_TITLES = {"strategy": "National Strategy on Gender Equality 2021–2030 (NQ 28/NQ-CP)",
-               "qd1790": "Communication programme (QĐ 1790/QĐ-TTg) — not counted as Strategy targets",
-               "province": "The province plan's own targets — not counted as Strategy targets"}
-
-
 def _g(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
 def _targets(project: Project) -> list[str]:
-    out = ["", "## Targets", "",
-           "A year up to 2025 is held to the 2025 value; from 2026 to 2029 to the straight line from the 2025 value "
-           "to the 2030 value; from 2030 to the 2030 value (`Target.milestone`)."]
-    for tset, title in _SET_TITLES.items():
+    w = words("vi")
+    out = ["", f"## {w('reference.targets_title')}", "", w("reference.targets_rule")]
+    for tset in TARGET_SETS:
         targets = project.targets_of(tset)
         if not targets:
             continue
-        out += ["", f"### {title}", "", f"Source: {project.target_sources.get(tset, '')}", "",
-                "| code | goal | target | unit | rule | baseline | 2025 | 2030 | measured by | indicator | figure from "
-                "| source |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        out += ["", f"### {w('reference.sets.' + tset)}", "", f"Source: {project.target_sources.get(tset, '')}", "",
+                w("reference.targets_header"), "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for t in targets:
             base = "—" if t.baseline is None else f"{t.baseline:g} ({t.baseline_year or '?'})"
-            how = t.measured_by if t.tracked else f"not tracked: {t.reason}"
+            how = t.measured_by if t.tracked else f"{w('reference.not_tracked')}: {t.reason}"
             out.append(f"| {t.code} | {t.goal or ''} | {t.label} | {t.unit} | {'≥' if t.direction == 'ge' else '≤'} | "
                        f"{base} | {_g(t.t2025)} | {_g(t.t2030)} | {how} | {t.indicator or '—'} | {t.figure_from} | "
                        f"{t.source} |")
