@@ -70,7 +70,8 @@ def test_units_texts_go_to_the_appendix_grouped_by_kind_identical_once(sample, p
     units = sorted(ds.narratives)[:3]
     for unit in units:
         ds.narratives[unit]["limits"] = "Nguồn kinh phí riêng cho bình đẳng giới chưa bố trí."
-    ds.narratives[units[0]]["limits"] = "Nguồn kinh phí riêng  cho bình đẳng giới chưa bố trí"  # spacing and the full stop do not make it new
+    # spacing and the full stop do not make it another text
+    ds.narratives[units[0]]["limits"] = "Nguồn kinh phí riêng  cho bình đẳng giới chưa bố trí"
     ctx = build_context(project, ds)
     kinds = [k.kind for k in ctx.unit_texts]
     assert len(kinds) == len(set(kinds)) >= 2

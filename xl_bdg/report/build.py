@@ -227,7 +227,7 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
         sections=sections, narratives=narratives, categories=categories, categories_total=cat_total,
         budget_columns=[c.label_en if en else c.label for c in project.form.budget.columns],
         budget=budget, budget_total=budget_total, targets=targets,
-        targets_source=project.targets_source, targets_year=2025 if period.year < 2030 else 2030,
+        targets_source=project.targets_source, targets_year=min(max(period.year, 2025), 2030),
         targets_met=_n(sum(1 for t in targets if t.met)),
         targets_known=_n(sum(1 for t in targets if t.met is not None)),
         statuses=statuses, charts=charts or {},

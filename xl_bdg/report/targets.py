@@ -1,7 +1,7 @@
 """The report's target table: each target with its baseline, last year's figure, this period's, the milestone that
-applies (2025 until 2029, then 2030) and whether it is reached. Goals come from the target itself when the form
-stage gives one, else from the goal its indicator reports on (report.yaml `goals`); targets of another set (QĐ 1790,
-the province's own plan) are kept apart from the Strategy's (goal 0).
+applies (form.targets: 2025's up to 2025, then the straight line to 2030's) and whether it is reached. Goals come
+from the target itself (targets.yaml `goal`), else from the goal its indicator reports on (report.yaml `goals`);
+targets of another set (QĐ 1790, the province's own plan) are kept apart from the Strategy's (goal 0).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from ..dataset import Dataset
 from ..form.project import Project, Target
 from ..periods import Period
-from .context import Num, TargetRow, _n
+from .context import TargetRow, _n
 
 
 def indicator_goals(conf: dict[str, Any]) -> dict[str, int]:
@@ -19,32 +19,16 @@ def indicator_goals(conf: dict[str, Any]) -> dict[str, int]:
     return {code: int(goal) for goal, codes in (conf.get("goals") or {}).items() for code in codes}
 
 
-def target_set(t: Target) -> str:
-    """'strategy', 'qd1790' or 'province': which set of targets `t` belongs to."""
-    explicit = getattr(t, "set", None)
-    if isinstance(explicit, str) and explicit:
-        return explicit
-    return "qd1790" if "1790" in t.source else "strategy"
-
-
 def target_goal(t: Target, goals: dict[str, int]) -> int:
-    """The Strategy goal of `t` (0 when it is not a Strategy target)."""
-    if target_set(t) != "strategy":
+    """The Strategy goal of `t`: its own, else the goal its indicator reports on; 0 for another set (QĐ 1790)."""
+    if t.set != "strategy":
         return 0
-    explicit = getattr(t, "goal", None)
-    return int(explicit) if isinstance(explicit, int) and explicit else goals.get(t.indicator, 0)
+    return t.goal or goals.get(t.indicator or "", 0)
 
 
-def milestone(t: Target, year: int) -> tuple[int, float | None]:
-    """(year, value) of the milestone that applies to `year`."""
-    own = getattr(t, "milestone", None)
-    if callable(own):
-        got = own(year)
-        if isinstance(got, tuple) and len(got) == 2:
-            return int(got[0]), got[1]
-        if isinstance(got, (int, float)):
-            return (2025 if year < 2030 else 2030), float(got)
-    return (2025, t.t2025) if year < 2030 else (2030, t.t2030)
+def milestone_year(year: int) -> int:
+    """The year whose milestone a period is held to: 2025 up to 2025, the year itself after, 2030 from 2030."""
+    return min(max(year, 2025), 2030)
 
 
 def target_rows(project: Project, dataset: Dataset, period: Period, labels: dict[str, Any],
@@ -54,19 +38,17 @@ def target_rows(project: Project, dataset: Dataset, period: Period, labels: dict
     goals = indicator_goals(conf or {})
     out = []
     for t in project.targets:
-        value = dataset.value(t.indicator, None)  # the headline: a rate or share in %, a picked value as is
+        # the headline: a rate or share in %, a picked value as is; nothing for a target no indicator measures
+        value = dataset.value(t.indicator, None) if t.indicator else None
         met = t.met(value, period.year)
-        year, target_now = milestone(t, period.year)
-        base = getattr(t, "baseline", None)
-        base_year = getattr(t, "baseline_year", None)
         status = "no_data" if met is None else ("met" if met else "not_met")
+        before = previous.value(t.indicator, None) if previous is not None and t.indicator else None
         out.append(TargetRow(
-            t.code, t.indicator, t.label_en if lang == "en" else t.label, t.unit,
+            t.code, t.indicator or "", t.label_en if lang == "en" else t.label, t.unit,
             "≥" if t.direction == "ge" else "≤", _n(value, 1), _n(t.t2025, 1), _n(t.t2030, 1),
-            _n(target_now, 1), met, labels["met"]["unknown" if met is None else ("yes" if met else "no")],
-            t.figure_from, goal=target_goal(t, goals),
-            baseline=_n(base, 1) if isinstance(base, (int, float)) else Num(None),
-            baseline_year=str(base_year) if base_year else "",
-            previous=_n(previous.value(t.indicator, None), 1) if previous is not None else Num(None),
-            milestone_year=year, status=status))
+            _n(t.milestone(period.year), 1), met,
+            labels["met"]["unknown" if met is None else ("yes" if met else "no")], t.figure_from,
+            goal=target_goal(t, goals), baseline=_n(t.baseline, 1),
+            baseline_year=str(t.baseline_year) if t.baseline_year else "", previous=_n(before, 1),
+            milestone_year=milestone_year(period.year), status=status))
     return out
