@@ -17,7 +17,7 @@ import yaml
 from ..catalogue import words
 from ..dataset import Dataset, UnitStatus
 from ..form.definition import Indicator
-from ..form.project import Project, Target
+from ..form.project import Project
 from ..periods import Period
 from ..templating import templates_dir as _templates
 
@@ -176,18 +176,14 @@ def target_rows(project: Project, dataset: Dataset, period: Period, labels: dict
     """Each National Strategy target with the province figure and whether it is met."""
     out = []
     for t in project.targets:
-        ind = project.form.indicator(t.indicator)
-        value = dataset.value(ind.code, None)  # the headline: a rate or share in %, a picked value as is
+        # the headline: a rate or share in %, a picked value as is; nothing for a target no indicator measures
+        value = dataset.value(t.indicator, None) if t.indicator else None
         met = t.met(value, period.year)
-        out.append(TargetRow(t.code, t.indicator, t.label_en if lang == "en" else t.label, t.unit,
+        out.append(TargetRow(t.code, t.indicator or "", t.label_en if lang == "en" else t.label, t.unit,
                              "≥" if t.direction == "ge" else "≤", _n(value, 1), _n(t.t2025, 1), _n(t.t2030, 1),
-                             _n(_target_now(t, period.year), 1), met,
+                             _n(t.milestone(period.year), 1), met,
                              labels["met"]["unknown" if met is None else ("yes" if met else "no")], t.figure_from))
     return out
-
-
-def _target_now(t: Target, year: int) -> float:
-    return t.t2025 if year < 2030 else t.t2030
 
 
 def _day(value: dt.date | None) -> str:
@@ -252,7 +248,7 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
         sections=sections, narratives=narratives, categories=categories, categories_total=cat_total,
         budget_columns=[c.label_en if en else c.label for c in project.form.budget.columns],
         budget=budget, budget_total=budget_total, targets=targets,
-        targets_source=project.targets_source, targets_year=2025 if period.year < 2030 else 2030,
+        targets_source=project.targets_source, targets_year=min(max(period.year, 2025), 2030),
         targets_met=_n(sum(1 for t in targets if t.met)),
         targets_known=_n(sum(1 for t in targets if t.met is not None)),
         statuses=statuses, charts=charts or {},

@@ -319,7 +319,7 @@ class ReportContext:
     targets_source: str
     """The resolution the targets come from."""
     targets_year: int
-    """2025 or 2030: whose targets apply to this period."""
+    """The year whose milestone the period is held to: 2025 up to 2025, then the year itself, 2030 from 2030."""
     targets_met: Num
     """How many targets are met."""
     targets_known: Num
