@@ -1,4 +1,4 @@
-"""Per-item isolation (xl_bdg.isolation): real forked children, real aborts, real time-outs, a real runaway
+"""Per-item isolation (xl_bdg.validation.isolation): real forked children, real aborts, real time-outs, a real runaway
 allocation. Whatever one item does to its process becomes that item's result; every other item gets its own."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from xl_bdg.isolation import Failure, Mark, fork_available, run_isolated
+from xl_bdg.validation.isolation import Failure, Mark, fork_available, run_isolated
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="isolation forks children")
 

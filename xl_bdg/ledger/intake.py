@@ -17,16 +17,18 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import normalise_time
 from ..fileio import sha256_file
 from ..findings import FileReport, Finding
 from ..form.project import Project
-from ..isolation import Failure, Mark, run_isolated
 from ..periods import Period
 from ..submission import Submission
 from .store import FileRecord, Ledger, Received, archive_copy, flush_to_disk
+
+if TYPE_CHECKING:  # validation imports pandera: at run time only intake() needs it, so it is imported there
+    from ..validation.isolation import Failure, Mark
 
 # Files per validation call: the rules' one pandera pass per sheet has a fixed cost (~0.2 s), so a call on 100
 # files costs 16 ms/file and one on 10 files 25 ms/file.
@@ -125,6 +127,7 @@ def _prepared(jobs: list[tuple[str, str]], project: Project, expected_period: Pe
     """Files validated and archived, as they become ready. Reading and checking run in children where a crash, an
     abort or a time-out of one file becomes its finding (`reader-crashed`, `too-slow`): that file is still
     recorded, as unreadable. The copy into the archive is made here, from the bytes whose hash was taken."""
+    from ..validation.isolation import run_isolated
     from ..validation.validate import chunk_size, failure_report, file_timeout
 
     workers = max(1, workers if workers is not None else _cpus())

@@ -20,11 +20,11 @@ from ..fileio import sha256_file
 from ..findings import FileReport, Finding, Report
 from ..form.layout import layout_for
 from ..form.project import Project
-from ..isolation import DEFAULT_TIMEOUT, Failure, Mark, run_isolated
 from ..periods import Period
 from ..reading.reader import read_submission
 from ..submission import Submission
 from .batch import Columns, Context, file_rows, run, stack
+from .isolation import DEFAULT_TIMEOUT, Failure, Mark, run_isolated
 
 #: What the reader reads (templates included), and spreadsheets of other kinds: a folder lists both, so a file of
 #: another kind gets a finding that says what to do instead of being skipped without a word.
