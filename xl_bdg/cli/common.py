@@ -7,7 +7,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,15 +15,18 @@ from rich.table import Column, Table
 
 from ..catalogue import LANGS, Words, env_lang, words
 from ..errors import FormError
-from ..form.project import Project, load_project
-from ..ledger.store import Ledger
 from ..periods import Period, is_period_code
+from .commands import LazyGroup
+
+if TYPE_CHECKING:  # the form and the ledger load with the command that needs them, not with `xl-bdg --help`
+    from ..form.project import Project
+    from ..ledger.store import Ledger
 
 #: Option help is written once, at start-up, in the language of $XL_BDG_LANG.
 W = words(env_lang())
 
 app = typer.Typer(name="xl-bdg", help=W("cli.app"), no_args_is_help=True, add_completion=False,
-                  rich_markup_mode="rich")
+                  rich_markup_mode="rich", cls=LazyGroup)
 console = Console()
 err = Console(stderr=True)
 
@@ -86,6 +89,8 @@ def check_format(fmt: str, choices: tuple[str, ...]) -> str:
 
 def open_project(schemas: Path | None) -> Project:
     """Load the project configuration or exit 2 with the checker's message (which names the bad entry)."""
+    from ..form.project import load_project
+
     try:
         return load_project(schemas)
     except FormError as exc:
@@ -124,6 +129,8 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help=W("cli.opt.format
 
 def open_ledger(path: Path, w: Words, *, create: bool = False) -> Ledger:
     """The ledger at `path`, or exit 2 saying what to do when it is missing (and not to be created) or unreadable."""
+    from ..ledger.store import Ledger
+
     if not create and not path.exists():
         raise fail(w("cli.err.no_ledger", path=path))
     try:
