@@ -3,11 +3,10 @@ clear message on bad configuration, and printing that never folds a path."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +15,7 @@ from rich.table import Column, Table
 from ..catalogue import LANGS, Words, env_lang, words
 from ..errors import FormError
 from ..periods import Period, is_period_code
+from ..sanitize import clean_text, dumps, show_name
 from .commands import LazyGroup
 
 if TYPE_CHECKING:  # the form and the ledger load with the command that needs them, not with `xl-bdg --help`
@@ -43,7 +43,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 def say(text: object, style: str | None = None, *, to: Console | None = None) -> None:
     """Print one line as is: no markup read from data, no highlighting, and never folded (a path stays whole)."""
-    (to or console).print(str(text), style=style, markup=False, highlight=False, soft_wrap=True)
+    # A file name or a cell may hold bytes that are not UTF-8 or a terminal escape: show them, never send them.
+    (to or console).print(clean_text(show_name(str(text))), style=style, markup=False, highlight=False,
+                          soft_wrap=True)
 
 
 #: The words of the command running now (its --lang, once checked): what `fail` prefixes its message with.
@@ -142,9 +144,18 @@ def open_ledger(path: Path, w: Words, *, create: bool = False) -> Ledger:
 def table(headers: list[str], whole: tuple[int, ...] = (0,), title: str | None = None) -> Table:
     """A table whose columns `whole` (codes, file names, dates: what is copied) are never folded or cut; the others
     (names, labels) wrap to make room on a narrow terminal."""
-    return Table(*(Column(h, no_wrap=i in whole) for i, h in enumerate(headers)), title=title)
+    return _SafeTable(*(Column(h, no_wrap=i in whole) for i, h in enumerate(headers)), title=title)
+
+
+class _SafeTable(Table):
+    """A rich Table whose text cells are shown as `say` shows a line: file names that are not UTF-8 escaped, control
+    characters (a terminal escape in a unit's text) dropped."""
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        """Add a row, its text made safe to print."""
+        super().add_row(*(clean_text(show_name(r)) if isinstance(r, str) else r for r in renderables), **kwargs)
 
 
 def print_json(data: object) -> None:
     """JSON on stdout as plain text: rich would wrap long lines at the terminal width and break it."""
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    typer.echo(dumps(data, indent=2, default=str))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalogue import words
+from ..sanitize import CONTROL, clean_text
 from ..text import nfc
 
 #: Types whose value must be a whole number when it is read from text with an ambiguous separator.
@@ -230,8 +231,18 @@ def _date(raw: Any) -> Coerced:
     return Coerced(day, raw, "text-date", {"read": day})
 
 
+def _control_codes(text: str) -> str:
+    """The control characters of `text` as code points ("U+0007, U+001B"): what the finding names."""
+    return ", ".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in CONTROL.findall(text)))
+
+
 def _text(raw: Any, ftype: str) -> Coerced:
     if isinstance(raw, str):
+        if CONTROL.search(raw):
+            # No document can hold them (the annex, the letters and the copies would fail): read the text
+            # without them, and say so at the cell.
+            value = _text(clean_text(raw), ftype).value
+            return Coerced(value, raw, "control-character", {"read": value, "chars": _control_codes(raw)})
         value = nfc(raw).strip()
         if ftype in ("list", "yesno"):
             # Dropdown values are compared exactly: collapse the double spaces a hand-typed value often has.
@@ -261,7 +272,8 @@ def coerce(raw: Any, ftype: str) -> Coerced:
     if kind is dt.date and ftype == "date":
         return Coerced(raw)
     if (kind is str and ftype in _TEXT_TYPES and raw and not raw[0].isspace() and not raw[-1].isspace()
-            and unicodedata.is_normalized("NFC", raw) and (ftype == "text" or "  " not in raw)):
+            and unicodedata.is_normalized("NFC", raw) and (ftype == "text" or "  " not in raw)
+            and not CONTROL.search(raw)):
         return Coerced(raw)
     if is_empty(raw):
         return Coerced(None, raw if isinstance(raw, str) and raw else None)

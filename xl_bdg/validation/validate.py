@@ -120,7 +120,7 @@ def validate_submission(sub: Submission, project: Project, expected_period: Peri
 
 def _report(path: str, sub: Submission | None, findings: list[Finding], sha: str | None) -> FileReport:
     return FileReport(file=path, sha256=sub.sha256 if sub else sha, unit_code=sub.unit_code if sub else None,
-                      period=sub.period if sub else None, findings=_dedupe(findings))
+                      period=sub.period if sub else None, findings=_dedupe(findings), readable=sub is not None)
 
 
 def validate_file(path: Path, project: Project, expected_period: Period | None = None,
