@@ -13,13 +13,14 @@ import ast
 import importlib
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import typer
 from typer.core import TyperCommand, TyperGroup
 
+from ..catalogue import env_lang, words
+
 if TYPE_CHECKING:  # typer carries its own copy of click
-    from typer._click import Command, Context
+    from typer._click import Command
 
 #: Top-level command → the command modules (in xl_bdg.cli) that define it, in the order `--help` lists them.
 #: A new command module goes here (tests/test_startup.py fails on one that is missing).
@@ -74,7 +75,7 @@ def _helps(module: str) -> dict[str, tuple[str, bool]]:
     """Command name → (its help, whether it is a group) as the module's source writes them (nothing is run):
     `@app.command("name")` functions' docstrings, and `app.add_typer(x, name="name")` with `x = typer.Typer(help=W(k))`
     (or, without `help=`, the docstring of `@x.callback()`)."""
-    from .common import W
+    W = words(env_lang())  # as cli.common's: the help is written in the language of $XL_BDG_LANG
 
     tree = ast.parse((HERE / f"{module}.py").read_text(encoding="utf-8"))
     group_help: dict[str, str] = {}
@@ -119,34 +120,4 @@ def listed(name: str) -> Command:
     return TyperCommand(name=name)
 
 
-class LazyGroup(TyperGroup):
-    """The root `xl-bdg` group: commands are imported when named on the line, listed from the table for `--help`."""
-
-    _listing = False
-
-    def list_commands(self, ctx: Context) -> list[str]:
-        """The table's commands, then any registered outside it."""
-        return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
-
-    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
-        """The command, imported and built on first use (a stand-in while the root's help is being written)."""
-        if cmd_name in self.commands or cmd_name not in COMMANDS:
-            return self.commands.get(cmd_name)
-        if self._listing:
-            return listed(cmd_name)
-        load(cmd_name)
-        from .common import app
-
-        self.commands.update(typer.main.get_group(app).commands)
-        return self.commands.get(cmd_name)
-
-    def format_help(self, ctx: Context, formatter: Any) -> None:
-        """The root's help, listing every command without importing any."""
-        self._listing = True
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
-
-
-__all__ = ["COMMANDS", "LazyGroup", "listed", "load", "load_all", "modules"]
+__all__ = ["COMMANDS", "listed", "load", "load_all", "modules"]

@@ -11,19 +11,51 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Column, Table
+from typer.core import TyperGroup
 
 from ..catalogue import LANGS, Words, env_lang, words
 from ..errors import FormError
 from ..periods import Period, is_period_code
 from ..sanitize import clean_text, dumps, show_name
-from .commands import LazyGroup
+from .commands import COMMANDS, listed, load
 
 if TYPE_CHECKING:  # the form and the ledger load with the command that needs them, not with `xl-bdg --help`
+    from typer._click import Command, Context
+
     from ..form.project import Project
     from ..ledger.store import Ledger
 
 #: Option help is written once, at start-up, in the language of $XL_BDG_LANG.
 W = words(env_lang())
+
+
+class LazyGroup(TyperGroup):
+    """The root `xl-bdg` group: commands are imported when named on the line, listed from the table for `--help`."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        """The table's commands, then any registered outside it."""
+        return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        """The command, imported and built on first use (a stand-in while the root's help is being written)."""
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return self.commands.get(cmd_name)
+        if self._listing:
+            return listed(cmd_name)
+        load(cmd_name)
+        self.commands.update(typer.main.get_group(app).commands)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: Context, formatter: Any) -> None:
+        """The root's help, listing every command without importing any."""
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(name="xl-bdg", help=W("cli.app"), no_args_is_help=True, add_completion=False,
                   rich_markup_mode="rich", cls=LazyGroup)
