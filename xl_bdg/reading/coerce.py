@@ -171,7 +171,27 @@ def _show_number(value: float | int) -> str:
     return str(value)
 
 
+#: What the ledger (SQLite INTEGER, a signed 64-bit number) can store of a whole number.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def _storable(res: Coerced, raw: Any) -> Coerced:
+    """The result, or `number-too-large` when it is a whole number the ledger cannot store (1e19 in a count cell):
+    refused at its cell here rather than failing the insert of the whole batch later."""
+    v = res.value
+    if isinstance(v, int) and not isinstance(v, bool) and not INT_MIN <= v <= INT_MAX:
+        return Coerced(None, raw, "number-too-large", {})
+    return res
+
+
 def _number(raw: Any, ftype: str) -> Coerced:
+    try:
+        return _storable(_read_number(raw, ftype), raw)
+    except (OverflowError, ValueError):  # hundreds of digits: no float holds them, and int() refuses 4,300+
+        return Coerced(None, raw, "number-too-large", {})
+
+
+def _read_number(raw: Any, ftype: str) -> Coerced:
     if isinstance(raw, (bool, dt.date, dt.time, dt.timedelta)):
         return _type_error(raw, ftype)
     if isinstance(raw, (int, float)):
@@ -267,7 +287,7 @@ def coerce(raw: Any, ftype: str) -> Coerced:
     """Read one cell value as `ftype` (a form field type); empty cells give `Coerced(None)`."""
     # Fast paths for cells that already hold their type (nearly all of them): a read must stay ~20 ms a file.
     kind = type(raw)
-    if kind is float and ftype in WHOLE_TYPES and raw.is_integer():
+    if kind is float and ftype in WHOLE_TYPES and raw.is_integer() and INT_MIN <= raw < INT_MAX:
         return Coerced(int(raw))
     if kind is dt.date and ftype == "date":
         return Coerced(raw)
