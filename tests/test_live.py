@@ -72,44 +72,36 @@ def _break(values: dict[str, Any], check: Check, period: Any, am: tuple[dt.date,
         values.pop(p["then"], None)
 
 
-@st.composite
-def broken_case(draw: Any) -> tuple[str, str, dict[str, Any]]:
-    """A submission drawn from the form; about half of them then break one to three rules."""
-    unit_code, period_code, data = draw(submission())
-    if not draw(st.booleans()):
-        return unit_code, period_code, data
+def _break_some(draw: Any, unit_code: str, period_code: str, data: dict[str, Any]) -> None:
+    """Break one to three rules of a submission (in place), each drawn among the rules that this submission can
+    break: the checks of its activity rows and of its unit's indicators, and its required cells."""
     project = PROJECT
     period, form = project.period(period_code), project.form
     am = project.action_month(period.year)
     unit = project.registry.get(unit_code)
+    inds = [i for i in form.indicators if i.checks and i.applies(unit.code, unit.kind, period.kind)]
+    places = ["indicator", "indicator_empty", "unit_info", "narrative"]
+    places += ["activity", "activity_required"] if data["activities"] else []
     for _ in range(draw(st.integers(1, 3))):
         k = draw(st.integers(1, 40))
-        where = draw(st.sampled_from(["activity", "indicator", "required"]))
-        if where == "activity" and data["activities"]:
+        where = draw(st.sampled_from(places))
+        if where == "activity":
             row = draw(st.sampled_from(data["activities"]))
-            check = draw(st.sampled_from([c for c in form.activity_checks if c.rule in LIVE]))
-            _break(row, check, period, am, k)
+            _break(row, draw(st.sampled_from([c for c in form.activity_checks if c.rule in LIVE])), period, am, k)
+        elif where == "activity_required":
+            row = draw(st.sampled_from(data["activities"]))
+            row.pop(draw(st.sampled_from([c.id for c in form.activity_columns if c.required])), None)
         elif where == "indicator":
-            inds = [i for i in form.indicators if i.checks and i.applies(unit.code, unit.kind, period.kind)]
             ind = draw(st.sampled_from(inds))
-            check = draw(st.sampled_from(ind.checks))
-            fields = {f.id: data["indicators"].get(ind.key(f.id)) for f in ind.fields}
+            fields = {f.id: data["indicators"].pop(ind.key(f.id), None) for f in ind.fields}
             fields = {f: v for f, v in fields.items() if v is not None}
-            _break(fields, check, period, am, k)
-            for f in ind.fields:
-                data["indicators"].pop(ind.key(f.id), None)
+            _break(fields, draw(st.sampled_from(ind.checks)), period, am, k)
             data["indicators"].update({ind.key(f): v for f, v in fields.items()})
-        else:
-            section = draw(st.sampled_from(["unit_info", "narrative", "activities", "indicators"]))
-            if section == "activities" and data["activities"]:
-                row = draw(st.sampled_from(data["activities"]))
-                row.pop(draw(st.sampled_from([c.id for c in form.activity_columns if c.required])), None)
-            elif section == "indicators" and data["indicators"]:
-                data["indicators"].pop(draw(st.sampled_from(sorted(data["indicators"]))))
-            elif section in ("unit_info", "narrative"):
-                cols = form.unit_info if section == "unit_info" else form.narrative
-                data[section].pop(draw(st.sampled_from([c.id for c in cols if c.required and not c.stamped])), None)
-    return unit_code, period_code, data
+        elif where == "indicator_empty" and data["indicators"]:
+            data["indicators"].pop(draw(st.sampled_from(sorted(data["indicators"]))))
+        elif where in ("unit_info", "narrative"):
+            cols = form.unit_info if where == "unit_info" else form.narrative
+            data[where].pop(draw(st.sampled_from([c.id for c in cols if c.required and not c.stamped])), None)
 
 
 def _cells(path: Path) -> dict[str, tuple[str, str]]:
@@ -143,9 +135,11 @@ def test_libreoffice_counts_equal_the_validator() -> None:
     # whole batch in one session, since starting it costs more than recalculating a dozen workbooks.
     @settings(max_examples=BATCH, deadline=None, phases=[Phase.generate], database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(case=broken_case())
-    def draw(case: tuple[str, str, dict[str, Any]]) -> None:
+    @given(case=submission(), more=st.data())
+    def draw(case: tuple[str, str, dict[str, Any]], more: st.DataObject) -> None:
         unit_code, period_code, data = case
+        if len(files) % 2:  # every other workbook breaks rules
+            _break_some(more.draw, unit_code, period_code, data)
         unit = project.registry.get(unit_code)
         template = tmp / f"{period_code}_{unit_code}.xlsx"
         if not template.exists():
@@ -165,10 +159,9 @@ def test_libreoffice_counts_equal_the_validator() -> None:
         for (case, keys, want), result in zip(expected, got, strict=True):
             shown = [int(c["value"]) if not c["error"] else f"error {c['error']}" for c in result["cells"]]
             assert dict(zip(keys, shown, strict=True)) == dict(zip(keys, want, strict=True)), case
-            broken += any(n and project.form.messages[code].severity == "error"
-                          for (_, code), n in zip(keys, want, strict=True))
+            broken += any(n for (_, code), n in zip(keys, want, strict=True) if code != "indicator-empty")
         assert len(files) == BATCH
-        assert broken >= BATCH // 4, f"only {broken} of {BATCH} workbooks broke a rule"
+        assert broken >= BATCH // 3, f"only {broken} of {BATCH} workbooks broke a rule"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
