@@ -10,11 +10,14 @@ others are checked at the office only (the form reference lists them).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..periods import Period
 from .definition import Check, Form, Indicator
+from .project import Project
 
 #: Rules that the template renders as formulas (conditional formatting and counts) as well as the validator.
 #: Uniqueness is not one of them: Excel compares text without regard to case and ignores the spaces the reader trims.
@@ -87,3 +90,9 @@ def activity_specs(form: Form) -> list[RuleSpec]:
 def indicator_specs(form: Form, ind: Indicator) -> list[RuleSpec]:
     """The rules between the value rows of one indicator, fields named by their row keys (`COMM_06.F`)."""
     return [s for c in ind.checks for s in specs(form, c, ind.key)]
+
+
+def windows(project: Project, period: Period) -> dict[str, tuple[dt.date, dt.date]]:
+    """The date windows a `RuleSpec.window` names, for one period: the validator fills its helper columns and the
+    template writes its formulas' dates from here, so both hold a date to the same window."""
+    return {"period": (period.start, period.end), "action_month": tuple(project.action_month(period.year))}

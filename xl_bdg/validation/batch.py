@@ -25,6 +25,7 @@ from ..form.definition import Form
 from ..form.layout import Layout, layout_for
 from ..form.project import Project
 from ..form.registry import Unit
+from ..form.rulebook import windows
 from ..periods import Period
 from ..submission import ActivityRow, CellValue, Submission
 from ..text import nfc
@@ -97,9 +98,8 @@ def column_types(form: Form) -> dict[str, dict[str, str]]:
 
 def _activity_rows(project: Project, sub: Submission, ctx: Context) -> Columns:
     cols: Columns = {"_row": [], **{c.id: [] for c in project.form.activity_columns}, **{k: [] for k in WINDOW}}
-    per = ctx.period
-    am = project.action_month(per.year) if per else (None, None)
-    window = (per.start if per else None, per.end if per else None, am[0], am[1])
+    win = windows(project, ctx.period) if ctx.period else None
+    window = (*win["period"], *win["action_month"]) if win else (None, None, None, None)
     for ar in sub.activities:
         cols["_row"].append(ar.row)
         for c in project.form.activity_columns:

@@ -30,8 +30,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..catalogue import Words
 from ..form.definition import NUMERIC_TYPES, Form
 from ..form.layout import IND_COL_VALUE, LIVE_COUNT_CELLS, NARR_COL_VALUE, UNIT_INFO_VALUE_COL, Layout, ref
+from ..form.project import Project
 from ..form.registry import Unit
-from ..form.rulebook import RuleSpec, activity_specs, indicator_specs
+from ..form.rulebook import RuleSpec, activity_specs, indicator_specs, windows
 from ..periods import Period
 from . import styles as st
 
@@ -124,12 +125,12 @@ def _compare(spec: RuleSpec, r: Ref, numeric: Callable[[str], bool]) -> str | No
 class _Activities:
     """The activity table's rules, on whole columns (counts) and on the row of each cell (marks)."""
 
-    def __init__(self, form: Form, layout: Layout, period: Period, am: tuple[dt.date, dt.date]) -> None:
+    def __init__(self, form: Form, layout: Layout, windows: dict[str, tuple[dt.date, dt.date]]) -> None:
         self.form, self.lay = form, layout
         self.sheet = quote_sheetname(layout.sheet["activities"]) + "!"  # counts sit on the first sheet
         self.first, self.last = layout.activity_first_row, layout.activity_last_input_row
         self.types = {c.id: c.type for c in form.activity_columns}
-        self.windows = {"period": (period.start, period.end), "action_month": am}
+        self.windows = windows
         specs = activity_specs(form)
         self.specs = [s for s in specs if s.live]
         self.period_cols = {s.target for s in self.specs if s.window == "period"}
@@ -275,7 +276,8 @@ def _summary(lines: list[LiveCount], w: Words, title: Callable[[str], str], home
 class LiveChecks:
     """The counts and marks of one workbook, built from the form for one unit and period."""
 
-    def __init__(self, form: Form, layout: Layout, unit: Unit, period: Period, am: tuple[dt.date, dt.date]) -> None:
+    def __init__(self, project: Project, layout: Layout, unit: Unit, period: Period) -> None:
+        form = project.form
         self.form, self.lay = form, layout
         self.marks: dict[str, _Marks] = {k: _Marks() for k in LIVE_COUNT_CELLS}
         by_sheet: dict[str, dict[str, LiveCount]] = {k: {} for k in LIVE_COUNT_CELLS}
@@ -283,7 +285,7 @@ class LiveChecks:
                 [c.id for c in form.unit_info if c.required and not c.stamped], by_sheet["unit_info"],
                 self.marks["unit_info"])
         _indicators(form, layout, unit, period, by_sheet["indicators"], self.marks["indicators"])
-        _Activities(form, layout, period, am).render(by_sheet["activities"], self.marks["activities"])
+        _Activities(form, layout, windows(project, period)).render(by_sheet["activities"], self.marks["activities"])
         _fields(layout, "narrative", layout.narrative_rows, NARR_COL_VALUE,
                 [c.id for c in form.narrative if c.required], by_sheet["narrative"], self.marks["narrative"])
         self.counts = [line for sheet in by_sheet.values() for line in sheet.values()]

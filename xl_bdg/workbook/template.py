@@ -330,7 +330,7 @@ def build_workbook(project: Project, unit: Unit, period: Period) -> Workbook:
     _budget(sheets["budget"], project, layout, stamp, vals)
     _narrative(sheets["narrative"], project, layout, stamp, vals)
     _lists(sheets["lists"], form)
-    LiveChecks(form, layout, unit, period, project.action_month(period.year)).write(
+    LiveChecks(project, layout, unit, period).write(
         wb, sheets, words("vi", project.schemas_dir), top, table)
     meta = _meta(sheets["meta"], form, layout, stamp)
     for ws in sheets.values():
