@@ -42,8 +42,8 @@ def test_every_module_belongs_to_a_stage_or_is_a_shared_noun() -> None:
     core = sorted(m for m in graph(PACKAGE) if stage_of(m) == "core")
     # The nouns passed between stages and the helpers every stage uses: a short list, on purpose.
     assert core == ["xl_bdg.catalogue", "xl_bdg.clock", "xl_bdg.dataset", "xl_bdg.errors", "xl_bdg.fileio",
-                    "xl_bdg.findings", "xl_bdg.periods", "xl_bdg.resources", "xl_bdg.submission", "xl_bdg.templating",
-                    "xl_bdg.text", "xl_bdg.version"]
+                    "xl_bdg.findings", "xl_bdg.periods", "xl_bdg.resources", "xl_bdg.sanitize", "xl_bdg.submission",
+                    "xl_bdg.templating", "xl_bdg.text", "xl_bdg.version"]
     stages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert stages == set(STAGES) - {"core"}
 

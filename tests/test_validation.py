@@ -146,7 +146,7 @@ def test_batch_equals_file_by_file(project: Project, make_workbook: Callable[...
     shutil.copy(files[0], folder / "f.xlsx")
     seen: list[tuple[int, int]] = []
     report, subs = validate_paths([folder], project, project.period("2026-FY"), workers=2,
-                                  progress=lambda a, b: seen.append((a, b)))
+                                  progress=lambda a, b: seen.append((a, b)), submissions=True)
     names = [Path(f.file).name for f in report.files]
     assert names == ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx", "e.xlsx", "f.xlsx"]
     alone = [validate_file(Path(fr.file), project, project.period("2026-FY"))[1] for fr in report.files]

@@ -99,6 +99,9 @@ class FileReport:
     unit_code: str | None = None
     period: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: False when the reader refused or could not open the file: nothing may parse it again (not even openpyxl for
+    #: an annotated copy, which would bypass the reader's size and zip-bomb guards).
+    readable: bool = True
 
     def count(self, severity: str) -> int:
         """How many findings of a severity."""

@@ -16,6 +16,7 @@ from typing import Any
 from ..dataset import Dataset, Source
 from ..fileio import atomic_path
 from ..form.definition import Form
+from ..sanitize import csv_field
 
 COLUMNS = ("unit", "period", "indicator", "field", "value", "value_text", "sheet", "cell", "sha256")
 
@@ -50,12 +51,15 @@ def _row(period: str, unit: str, indicator: str, fid: str, src: Source) -> dict[
 
 
 def write_csv(rows: list[dict[str, Any]], target: Path) -> Path:
-    """The long table as CSV (UTF-8 with BOM, comma-separated, header row), written atomically."""
+    """The long table as CSV (UTF-8 with BOM, comma-separated, header row), written atomically; text that a
+    spreadsheet would run as a formula starts with an apostrophe, as in the annex, and control characters are
+    dropped."""
     buf = io.StringIO(newline="")
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
+        # Text from units' files is untrusted: `=HYPERLINK(…)` typed into a text indicator must open as text.
+        writer.writerow({k: ("" if row[k] is None else csv_field(row[k])) for k in COLUMNS})
     with atomic_path(target) as tmp:
         tmp.write_bytes(buf.getvalue().encode("utf-8-sig"))
     return target

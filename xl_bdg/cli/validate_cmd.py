@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..catalogue import Words
 from ..findings import Report
 from ..form.project import Project
+from ..sanitize import dumps
 from ..validation.page import text_lines, write_html
 from ..validation.validate import expand_paths, validate_paths
 from .common import (
@@ -116,7 +116,7 @@ def validate_command(
         report, _ = validate_paths(paths, project, per, workers)
     messages = project.form.messages
     if fmt == "json":
-        typer.echo(json.dumps(report.to_dict(messages, w.lang), ensure_ascii=False, indent=2))
+        typer.echo(dumps(report.to_dict(messages, w.lang), indent=2))
     else:
         for style, line in _lines(report, project, w, voice):
             say(line, STYLES.get(style))

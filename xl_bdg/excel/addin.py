@@ -5,10 +5,12 @@ The add-in is xlwings' own ribbon add-in (`quickstart_addin_ribbon.xlam`, shippe
 - that module's source replaced: each procedure runs `RunPython "import xl_bdg.excel; xl_bdg.excel.<entry>()"`;
 - xlwings' settings name changed from `myaddin` to `xlbdg` (user settings: `%USERPROFILE%\\.xlbdg\\xlbdg.conf`).
 
-The VBA lives in `xl/vbaProject.bin`, an OLE compound file whose module streams hold compressed source (MS-OVBA
-2.4.1). xlwings ships it with an invalidated performance cache (`_VBA_PROJECT` version 0xFFFF), so Excel compiles
-the modules from their source on load: rewriting the compressed source of two streams is enough. The compound file
-is rewritten whole (streams change size), keeping xlwings' directory entries and their order.
+The VBA lives in `xl/vbaProject.bin`, an OLE compound file whose module streams hold a performance cache (compiled
+p-code) followed by compressed source (MS-OVBA 2.4.1). xlwings ships it with an invalidated project cache
+(`_VBA_PROJECT` version 0xFFFF), so Excel compiles the modules from their source on load. The build keeps source
+only: every module stream loses its compiled part and its `MODULEOFFSET` becomes 0. Compiled code left ahead of new
+source is what olevba and antivirus tools call "VBA stomping" (source and p-code disagree), a malware pattern.
+The compound file is rewritten whole (streams change size), keeping xlwings' directory entries and their order.
 """
 
 from __future__ import annotations
@@ -154,6 +156,11 @@ def compress(data: bytes) -> bytes:
 
 def module_offsets(dir_stream: bytes) -> dict[str, int]:
     """Stream name → where its compressed source starts, from the project's `dir` stream (decompressed)."""
+    return {name: offset for name, (_at, offset) in _offset_records(dir_stream).items()}
+
+
+def _offset_records(dir_stream: bytes) -> dict[str, tuple[int, int]]:
+    """Stream name → (position of its MODULEOFFSET value in the `dir` stream, the offset)."""
     offsets, pos, current = {}, 0, ""
     while pos + 6 <= len(dir_stream):
         rid, size = struct.unpack_from("<HI", dir_stream, pos)
@@ -163,9 +170,21 @@ def module_offsets(dir_stream: bytes) -> dict[str, int]:
         if rid == 0x001A:
             current = data.decode("latin-1")
         elif rid == 0x0031:
-            offsets[current] = struct.unpack("<I", data)[0]
+            offsets[current] = (pos + 6, struct.unpack("<I", data)[0])
         pos += 6 + size
     return offsets
+
+
+def source_only(streams: dict[str, bytes]) -> dict[str, bytes]:
+    """The project's streams with every module's compiled part dropped: each module stream is its compressed
+    source alone and the `dir` stream says so (MODULEOFFSET 0). Nothing compiled is left to disagree with the source."""
+    out = dict(streams)
+    dir_stream = bytearray(decompress(streams["VBA/dir"]))
+    for name, (at, offset) in _offset_records(bytes(dir_stream)).items():
+        out[f"VBA/{name}"] = streams[f"VBA/{name}"][offset:]
+        struct.pack_into("<I", dir_stream, at, 0)
+    out["VBA/dir"] = compress(bytes(dir_stream))
+    return out
 
 
 # --- OLE compound file (MS-CFB, version 3) -----------------------------------------------------------------------
@@ -322,7 +341,7 @@ def _project_bin(original: bytes) -> bytes:
         raise AddinError("xlwings' VBA does not hold PROJECT_NAME as expected: is xlwings 0.37.8 installed?")
     code = code.replace(old, f'Public Const PROJECT_NAME As String = "{SETTINGS_NAME}"'.encode("ascii"))
     streams["VBA/xlwings"] = lib[:offsets["xlwings"]] + compress(code)
-    return write_ole(entries, streams)
+    return write_ole(entries, source_only(streams))
 
 
 def build_addin(out_dir: Path) -> Path:
@@ -379,4 +398,4 @@ def install_addin(source: Path, platform: str | None = None, home: Path | None =
 
 
 __all__ = ["ADDIN_NAME", "BUTTONS", "AddinError", "addin_dir", "build_addin", "compress", "decompress",
-           "install_addin", "module_offsets", "read_ole", "ribbon_xml", "vba_source", "write_ole"]
+           "install_addin", "module_offsets", "read_ole", "ribbon_xml", "source_only", "vba_source", "write_ole"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..fileio import write_text_atomic
 from ..form.project import Project
+from ..sanitize import dumps
 from .mapping import NUMERIC_VALUE_TYPES, SHORT_NAME_MAX, Category, Mapping, Obj
 
 #: An org unit needs an opening date; a unit valid since the registry's beginning of time gets this one.
@@ -127,7 +128,7 @@ def metadata_package(project: Project, mapping: Mapping, today: dt.date | None =
 
 def write_metadata(package: dict[str, Any], target: Path) -> Path:
     """The package as UTF-8 JSON, written atomically."""
-    write_text_atomic(target, json.dumps(package, ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(target, dumps(package, indent=1) + "\n")
     return target
 
 

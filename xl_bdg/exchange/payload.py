@@ -25,6 +25,7 @@ from ..dataset import Dataset, Source
 from ..fileio import write_text_atomic
 from ..findings import Finding
 from ..form.project import Project
+from ..sanitize import dumps
 from .mapping import Mapping, Slot, budget_key
 
 SCHEME_KEYS = ("idScheme", "dataElementIdScheme", "categoryOptionComboIdScheme", "dataSetIdScheme")
@@ -144,9 +145,9 @@ def _origin_dict(origin: Origin) -> dict[str, Any]:
 
 def write_payload(built: Built, target: Path) -> list[Path]:
     """The payload (UTF-8 JSON) and its provenance beside it, both written atomically; return both paths."""
-    write_text_atomic(target, json.dumps(built.payload, ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(target, dumps(built.payload, indent=1) + "\n")
     side = provenance_path(target)
-    write_text_atomic(side, json.dumps([_origin_dict(o) for o in built.origins], ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(side, dumps([_origin_dict(o) for o in built.origins], indent=1) + "\n")
     return [target, side]
 
 

@@ -26,6 +26,7 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sanitize import dumps
 from .payload import SCHEME_KEYS
 from .problem import Problem
 
@@ -128,7 +129,7 @@ def push(payload: dict[str, Any], url: str, *, dry_run: bool = True, strategy: s
     if strategy not in STRATEGIES:
         raise PushError("url", f"importStrategy {strategy}")
     request = urllib.request.Request(endpoint(url, payload, dry_run=dry_run, strategy=strategy), method="POST",
-                                     data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                                     data=dumps(payload).encode("utf-8"),
                                      headers={"Content-Type": "application/json", "Accept": "application/json",
                                               "Authorization": auth_header(env)})
     try:

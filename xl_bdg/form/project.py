@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,35 +11,12 @@ from typing import Any
 from ..catalogue import load_yaml
 from ..periods import Period, action_month_window, parse_period
 from ..resources import data_dir
-from ..text import nfc
 from .definition import Form, FormError, load_form
 from .registry import Registry, load_registry
+from .targets import TARGET_SETS, Target, load_targets
 
 #: The schemas shipped with the project (the sample province); XL_BDG_SCHEMAS or --schemas point elsewhere.
 DEFAULT_SCHEMAS = data_dir("schemas")
-
-
-@dataclass(frozen=True)
-class Target:
-    """A National Strategy 2021–2030 target compared with an indicator's aggregate."""
-
-    code: str
-    indicator: str
-    label: str
-    label_en: str
-    unit: str
-    direction: str
-    t2025: float
-    t2030: float
-    source: str
-    figure_from: str
-
-    def met(self, value: float | None, year: int) -> bool | None:
-        """Whether `value` meets the target in force for `year` (2025 until 2029, then 2030); None if unknown."""
-        if value is None:
-            return None
-        goal = self.t2025 if year < 2030 else self.t2030
-        return value >= goal if self.direction == "ge" else value <= goal
 
 
 @dataclass(frozen=True)
@@ -50,8 +27,18 @@ class Project:
     form: Form
     registry: Registry
     targets: tuple[Target, ...]
+    """Every target of every set, in the order of targets.yaml (see `targets_of`)."""
     targets_source: str
+    """The Strategy's source document (NQ 28/NQ-CP)."""
     config: dict[str, Any]
+    target_sources: dict[str, str] = field(default_factory=dict)
+    """Each target set's source document, by set."""
+
+    def targets_of(self, target_set: str) -> tuple[Target, ...]:
+        """The targets of one set: "strategy" (NQ 28/NQ-CP), "qd1790" (QĐ 1790/QĐ-TTg) or "province"."""
+        if target_set not in TARGET_SETS:
+            raise ValueError(f"unknown target set '{target_set}' (known: {', '.join(TARGET_SETS)})")
+        return tuple(t for t in self.targets if t.set == target_set)
 
     def period(self, code: str) -> Period:
         """Parse a period code with this province's deadlines."""
@@ -65,23 +52,6 @@ class Project:
     def province_name(self) -> str:
         """The province's name."""
         return self.config["province"]["name"]
-
-
-def _targets(path: Path, form: Form) -> tuple[tuple[Target, ...], str]:
-    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
-    out = []
-    codes = {i.code for i in form.indicators}
-    for i, t in enumerate(raw.get("targets", [])):
-        where = f"targets.yaml: targets[{i}] ({t.get('code', '?')})"
-        if t.get("indicator") not in codes:
-            raise FormError(f"{where}: indicator '{t.get('indicator')}' is not in form.yaml")
-        if t.get("direction") not in ("ge", "le"):
-            raise FormError(f"{where}: direction must be 'ge' or 'le'")
-        out.append(Target(code=t["code"], indicator=t["indicator"], label=nfc(t["label"]),
-                          label_en=t.get("label_en", t["label"]), unit=t.get("unit", ""), direction=t["direction"],
-                          t2025=float(t["t2025"]), t2030=float(t["t2030"]), source=nfc(t.get("source", "")),
-                          figure_from=nfc(t.get("figure_from", ""))))
-    return tuple(out), nfc(raw.get("source", ""))
 
 
 def schemas_dir(explicit: Path | None = None) -> Path:
@@ -106,7 +76,7 @@ def _load_cached(base: Path) -> Project:
     except FileNotFoundError as exc:
         raise FormError(f"province.yaml: file not found in {base}") from exc
     registry = load_registry(base / config.get("registry", "units.yaml"))
-    targets, source = _targets(base / "targets.yaml", form)
+    targets, sources = load_targets(base / "targets.yaml", {i.code for i in form.indicators})
     for ind in form.indicators:
         for name in ind.applies_to:
             if name not in registry.units and name not in ("department", "mass_org", "district", "commune"):
@@ -114,5 +84,5 @@ def _load_cached(base: Path) -> Project:
                                 "which is neither a unit kind nor a unit code in the registry")
         if ind.pick_from and ind.pick_from not in registry.units:
             raise FormError(f"form.yaml: indicator {ind.code}: pick_from '{ind.pick_from}' is not in the registry")
-    return Project(schemas_dir=base, form=form, registry=registry, targets=targets, targets_source=source,
-                   config=config)
+    return Project(schemas_dir=base, form=form, registry=registry, targets=targets,
+                   targets_source=sources.get("strategy", ""), config=config, target_sources=sources)

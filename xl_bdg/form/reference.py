@@ -6,6 +6,7 @@ from ..catalogue import words
 from .definition import Form
 from .layout import layout_for
 from .project import Project
+from .targets import TARGET_SETS
 
 
 def _fields(form: Form) -> list[str]:
@@ -25,6 +26,28 @@ def _fields(form: Form) -> list[str]:
             lines.append(f"| `{key}` | {label} | {f.type} | `{sheet}!{lay.indicator_cell(key)}` | {agg} | "
                          f"{', '.join(ind.applies_to)} | {', '.join(ind.periods)} |")
     return lines
+
+
+def _g(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _targets(project: Project) -> list[str]:
+    w = words("vi")
+    out = ["", f"## {w('reference.targets_title')}", "", w("reference.targets_rule")]
+    for tset in TARGET_SETS:
+        targets = project.targets_of(tset)
+        if not targets:
+            continue
+        out += ["", f"### {w('reference.sets.' + tset)}", "", f"Source: {project.target_sources.get(tset, '')}", "",
+                w("reference.targets_header"), "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for t in targets:
+            base = "—" if t.baseline is None else f"{t.baseline:g} ({t.baseline_year or '?'})"
+            how = t.measured_by if t.tracked else f"{w('reference.not_tracked')}: {t.reason}"
+            out.append(f"| {t.code} | {t.goal or ''} | {t.label} | {t.unit} | {'≥' if t.direction == 'ge' else '≤'} | "
+                       f"{base} | {_g(t.t2025)} | {_g(t.t2030)} | {how} | {t.indicator or '—'} | {t.figure_from} | "
+                       f"{t.source} |")
+    return out
 
 
 def form_reference(project: Project) -> str:
@@ -63,9 +86,5 @@ def form_reference(project: Project) -> str:
     out += ["", "## Finding codes", "", "| code | severity | title (vi) | title (en) |", "|---|---|---|---|"]
     for code, msg in sorted(form.messages.items()):
         out.append(f"| `{code}` | {msg.severity} | {msg.title['vi']} | {msg.title['en']} |")
-    out += ["", "## National Strategy 2021–2030 targets", "", f"Source: {project.targets_source}", "",
-            "| code | indicator | target 2025 | target 2030 | direction | source |", "|---|---|---|---|---|---|"]
-    for t in project.targets:
-        out.append(f"| {t.code} | {t.label} | {t.t2025:g} | {t.t2030:g} | {'≥' if t.direction == 'ge' else '≤'} | "
-                   f"{t.source} |")
+    out += _targets(project)
     return "\n".join(out) + "\n"

@@ -26,6 +26,7 @@ from ..dataset import Activity
 from ..fileio import atomic_path, sha256_file
 from ..findings import FileReport, Finding
 from ..form.definition import Form
+from ..sanitize import show_name
 from ..submission import ActivityRow, CellValue, Submission
 from ..text import nfc
 
@@ -288,7 +289,7 @@ class Ledger:
     def file_report(self, rec: FileRecord) -> FileReport:
         """The stored validation result of a file, as a FileReport."""
         return FileReport(file=rec.original_name, sha256=rec.sha256, unit_code=rec.unit_code, period=rec.period,
-                          findings=self.findings(rec))
+                          findings=self.findings(rec), readable=rec.readable)
 
     def archived(self, rec: FileRecord) -> Path:
         """The archived copy of a recorded file."""
@@ -369,11 +370,15 @@ class Ledger:
         rep = item.report
         errors, warnings, infos = (rep.count(s) for s in ("error", "warning", "info"))
         received, recorded = normalise_time(item.received_at), normalise_time()
+        # A name that is not valid UTF-8 (bytes on Linux, held as surrogates) cannot be stored as SQLite text:
+        # it is stored as shown (`\xff.xlsx`), the archive copy keeps the bytes.
+        name = show_name(item.name)
+        source_path = None if item.source_path is None else show_name(item.source_path)
         cur = conn.execute(
             "INSERT INTO files (sha256, original_name, source_path, size, mtime, archive, unit_code, period, "
             "form_version, received_at, recorded_at, readable, errors, warnings, infos) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (item.sha256, item.name, item.source_path, item.size, item.mtime, item.archive, item.unit_code,
+            (item.sha256, name, source_path, item.size, item.mtime, item.archive, item.unit_code,
              item.period, item.form_version, received.isoformat(), recorded.isoformat(), int(item.readable),
              errors, warnings, infos))
         fid = cur.lastrowid
@@ -386,7 +391,7 @@ class Ledger:
                          [(fid, *row) for row in item.cells])
         conn.executemany("INSERT INTO activities (file_id, row, sheet, data) VALUES (?,?,?,?)",
                          [(fid, *row) for row in item.activities])
-        return FileRecord(id=fid, sha256=item.sha256, original_name=item.name, source_path=item.source_path,
+        return FileRecord(id=fid, sha256=item.sha256, original_name=name, source_path=source_path,
                           size=item.size, archive=item.archive, unit_code=item.unit_code, period=item.period,
                           form_version=item.form_version, received_at=received, recorded_at=recorded,
                           readable=item.readable, errors=errors, warnings=warnings, infos=infos, mtime=item.mtime)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalogue import words
+from ..sanitize import CONTROL, clean_text
 from ..text import nfc
 
 #: Types whose value must be a whole number when it is read from text with an ambiguous separator.
@@ -170,7 +171,27 @@ def _show_number(value: float | int) -> str:
     return str(value)
 
 
+#: What the ledger (SQLite INTEGER, a signed 64-bit number) can store of a whole number.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def _storable(res: Coerced, raw: Any) -> Coerced:
+    """The result, or `number-too-large` when it is a whole number the ledger cannot store (1e19 in a count cell):
+    refused at its cell here rather than failing the insert of the whole batch later."""
+    v = res.value
+    if isinstance(v, int) and not isinstance(v, bool) and not INT_MIN <= v <= INT_MAX:
+        return Coerced(None, raw, "number-too-large", {})
+    return res
+
+
 def _number(raw: Any, ftype: str) -> Coerced:
+    try:
+        return _storable(_read_number(raw, ftype), raw)
+    except (OverflowError, ValueError):  # hundreds of digits: no float holds them, and int() refuses 4,300+
+        return Coerced(None, raw, "number-too-large", {})
+
+
+def _read_number(raw: Any, ftype: str) -> Coerced:
     if isinstance(raw, (bool, dt.date, dt.time, dt.timedelta)):
         return _type_error(raw, ftype)
     if isinstance(raw, (int, float)):
@@ -230,8 +251,18 @@ def _date(raw: Any) -> Coerced:
     return Coerced(day, raw, "text-date", {"read": day})
 
 
+def _control_codes(text: str) -> str:
+    """The control characters of `text` as code points ("U+0007, U+001B"): what the finding names."""
+    return ", ".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in CONTROL.findall(text)))
+
+
 def _text(raw: Any, ftype: str) -> Coerced:
     if isinstance(raw, str):
+        if CONTROL.search(raw):
+            # No document can hold them (the annex, the letters and the copies would fail): read the text
+            # without them, and say so at the cell.
+            value = _text(clean_text(raw), ftype).value
+            return Coerced(value, raw, "control-character", {"read": value, "chars": _control_codes(raw)})
         value = nfc(raw).strip()
         if ftype in ("list", "yesno"):
             # Dropdown values are compared exactly: collapse the double spaces a hand-typed value often has.
@@ -279,12 +310,13 @@ def coerce(raw: Any, ftype: str) -> Coerced:
     """Read one cell value as `ftype` (a form field type); empty cells give `Coerced(None)`."""
     # Fast paths for cells that already hold their type (nearly all of them): a read must stay ~20 ms a file.
     kind = type(raw)
-    if kind is float and ftype in WHOLE_TYPES and raw.is_integer():
+    if kind is float and ftype in WHOLE_TYPES and raw.is_integer() and INT_MIN <= raw < INT_MAX:
         return Coerced(int(raw))
     if kind is dt.date and ftype == "date":
         return Coerced(raw)
     if (kind is str and ftype in _TEXT_TYPES and raw and not raw[0].isspace() and not raw[-1].isspace()
-            and unicodedata.is_normalized("NFC", raw) and (ftype == "text" or "  " not in raw)):
+            and unicodedata.is_normalized("NFC", raw) and (ftype == "text" or "  " not in raw)
+            and not CONTROL.search(raw)):
         return Coerced(raw)
     if is_empty(raw):
         return Coerced(None, raw if isinstance(raw, str) and raw else None)

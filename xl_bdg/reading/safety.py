@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -31,6 +32,10 @@ MAX_RATIO = 200  # declared uncompressed / compressed size of one member (bombs 
 RATIO_MIN_SIZE = 1024 * 1024  # small members may compress very well without harm
 MAX_MEMBERS = 5000
 MAX_BOX_CELLS = 3_000_000  # rows × columns a sheet's cells may span (the parser allocates the whole box)
+# What inflating the members may actually produce, counted as it is produced (declared sizes can lie): a filled
+# form's largest sheet is a few MB.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024  # inflate in steps of this much, so a lying member never costs more than one step over a cap
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -47,11 +52,12 @@ _OLE_WORD = "WordDocument".encode("utf-16-le")
 _OLE_PPT = "PowerPoint Document".encode("utf-16-le")
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _TEXT_MEMBER = (".xml", ".rels", ".vml")
-_ROW_R = re.compile(rb"row\b[^>]*?\sr=\"(\d+)\"")  # a literal start keeps the scan fast
-# Only cells beyond column Z matter for the extent (and they are rare), so only they are matched.
-_FAR_REF = re.compile(rb"r=\"(?:[A-Z]{2}|[A-Z]?\d{5})")
+_ROW_R = re.compile(rb"row\b[^>]*?\sr\s*=\s*[\"'](\d+)[\"']")  # a literal start keeps the scan fast
+# Cells beyond column Z or row 9,999 matter for the extent (and they are rare), so only they send a sheet down the
+# slow path; XML allows single quotes and spaces around `=`, and so does every pattern here.
+_FAR_REF = re.compile(rb"\br\s*=\s*[\"'](?:[A-Za-z]{2}|[A-Za-z]?\d{5})")
 _SMALL_ROWS = 100_000
-_WIDE_CELL = re.compile(rb"r=\"([A-Z]{2,3})\d")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]{1,3})(\d+)[\"']")
 _VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^/>]*>")
 
 
@@ -85,21 +91,24 @@ class Inspection:
 
 def _col_number(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + (ch - 64)
     return n
 
 
 def sheet_extent(xml: bytes) -> tuple[int, int]:
     """(rows, columns) that the cells of a sheet XML may span, over-estimated: rows without an `r` attribute are
-    counted too, and at least 26 columns are assumed."""
+    counted too, at least 26 columns are assumed, and every cell reference counts, not only the rows' (a cell
+    `XFD1048576` inside `<row r="7">` makes the parser allocate the box up to it)."""
     n_rows = xml.count(b"<row") + xml.count(b":row ")
     if n_rows < _SMALL_ROWS and not _FAR_REF.search(xml):
-        # No reference beyond column Z or row 99,999 and few rows: the box is small (the common case, ~0.3 ms).
+        # No reference beyond column Z or row 9,999 and few rows: the box is small (the common case, ~0.3 ms).
         return max(n_rows, 9_999), 26
     rows = max((int(m) for m in _ROW_R.findall(xml)), default=0)
-    rows = max(rows, xml.count(b"<row") + xml.count(b":row "))
-    cols = max((_col_number(m) for m in set(_WIDE_CELL.findall(xml))), default=26)
+    rows = max(rows, n_rows)
+    cols = 26
+    for letters, row in set(_CELL_REF.findall(xml)):
+        rows, cols = max(rows, int(row)), max(cols, _col_number(letters))
     return rows, cols
 
 
@@ -193,10 +202,18 @@ class _Inspector:
 
     def _read(self) -> None:
         try:
-            size = self.path.stat().st_size
+            st = self.path.stat()
+            if not stat.S_ISREG(st.st_mode):
+                # A FIFO or a device would block the read or never end it (/dev/zero): only regular files are read.
+                self.refuse("not-regular-file", kind=_file_kind(st.st_mode, "vi"),
+                            kind_en=_file_kind(st.st_mode, "en"))
+            size = st.st_size
             if size > MAX_FILE_BYTES:
                 self.refuse("file-too-large", value=size, limit=MAX_FILE_BYTES)
-            data = self.path.read_bytes()
+            with self.path.open("rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)  # the file may grow after the stat: never read past the bound
+            if len(data) > MAX_FILE_BYTES:
+                self.refuse("file-too-large", value=len(data), limit=MAX_FILE_BYTES)
         except OSError as exc:
             self.refuse("file-not-readable", value=exc.strerror or type(exc).__name__)
         if not data:
@@ -244,8 +261,11 @@ class _Inspector:
             self.refuse("not-spreadsheet", kind=kind)
         if kind == "numbers":
             self.refuse_kind("numbers")
+        self._inflated = 0
         for info in infos:
-            if info.filename.lower().endswith(_TEXT_MEMBER):
+            # Every member that is XML, whatever its name: a sheet stored as `sheet1.bin` or `data` is parsed as
+            # XML by the reader all the same, so it is inspected all the same.
+            if info.filename.lower().endswith(_TEXT_MEMBER) or self._looks_xml(zf, info):
                 self.out.members[info.filename.replace("\\", "/")] = self._member(zf, info)
         for name, blob in self.out.members.items():
             if _has_dtd(blob):
@@ -282,13 +302,38 @@ class _Inspector:
         self.out.ods_sheets = tables
         self.out.kind = "ods"
 
-    def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    def _looks_xml(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+        """Whether a member's first bytes are XML (a BOM, `<`, or UTF-16 text): only a few bytes are inflated."""
+        if info.is_dir() or info.file_size == 0:
+            return False
         try:
-            # zipfile stops at the declared size and checks the CRC: a member that lies about its size fails here.
-            return zf.read(info)
+            with zf.open(info) as fh:
+                head = fh.read(64)
         except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError) as exc:
             self.refuse("corrupt-file", value=info.filename, reason=type(exc).__name__)
-        raise AssertionError("unreachable")
+        head = head.lstrip(b" \t\r\n")
+        return head.startswith((b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00"
+
+    def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+        """A member inflated step by step, refused as soon as it, or all members so far, pass the caps: what the
+        zip directory declares is never trusted (a member declaring 1 KB may inflate to gigabytes)."""
+        parts: list[bytes] = []
+        size = 0
+        try:
+            # zipfile stops at the declared size and checks the CRC: a member that lies about its size fails here;
+            # reading in steps keeps each inflate call bounded (a single read() inflates up to 2 GiB at once).
+            with zf.open(info) as fh:
+                while chunk := fh.read(_CHUNK):
+                    size += len(chunk)
+                    self._inflated += len(chunk)
+                    if size > MAX_MEMBER_BYTES:
+                        self.refuse("zip-bomb", value=info.filename, reason="member")
+                    if self._inflated > MAX_UNCOMPRESSED:
+                        self.refuse("zip-bomb", value=self._inflated, reason="size")
+                    parts.append(chunk)
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            self.refuse("corrupt-file", value=info.filename, reason=type(exc).__name__)
+        return b"".join(parts)
 
     def _workbook_part(self) -> str:
         part = None
@@ -320,16 +365,27 @@ class _Inspector:
             name = nfc(el.get("name") or "")
             if rid in targets:
                 self.out.sheet_parts[name] = _normpath(targets[rid])
-        for title, part in self.out.sheet_parts.items():
-            xml = self.out.members.get(part)
-            if xml is None:
+        titles = {part: title for title, part in self.out.sheet_parts.items()}
+        # Every member holding cells, named by a sheet or not: the reader may resolve a name differently.
+        for part, xml in self.out.members.items():
+            if part not in titles and b"sheetData" not in xml:
                 continue
             rows, cols = sheet_extent(xml)
             if rows * cols > MAX_BOX_CELLS:
-                self.out.findings.append(finding(self.form, "sheet-too-large", self.file, sheet=title,
+                self.out.findings.append(finding(self.form, "sheet-too-large", self.file, sheet=titles.get(part),
                                                  value=f"{rows:,} × {cols}", rows=rows, cols=cols))
                 self.out.fatal = True
                 raise _Refused
+
+
+def _file_kind(mode: int, lang: str) -> str:
+    """What a path that is not a regular file is, in the words of the catalogue."""
+    kinds = words(lang).section("inputs")
+    for test, key in ((stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"),
+                      (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "folder")):
+        if test(mode):
+            return str(kinds[key])
+    return str(kinds["other"])
 
 
 def _normpath(path: str) -> str:

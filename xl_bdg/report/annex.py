@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..dataset import Dataset
 from ..fileio import atomic_path
 from ..form.project import Project
+from ..sanitize import clean
 from ..text import is_formula_like
 from .build import build_context, report_config
 from .context import ReportContext, TargetRow
@@ -67,6 +68,7 @@ def _sheet(wb: Workbook, title: str, heading: str, period_line: str, headers: li
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, font: Font = PLAIN) -> None:
+    value = clean(value)  # a control character in a unit's text would make openpyxl refuse the whole annex
     if isinstance(value, str) and is_formula_like(value):
         cell = ws.cell(row=row, column=col)
         cell.value, cell.data_type = value, "s"  # user text that looks like a formula stays text

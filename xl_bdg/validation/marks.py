@@ -30,6 +30,7 @@ from ..fileio import atomic_path
 from ..findings import SEVERITY_ORDER, FileReport, show_value
 from ..form.layout import MARK_RECORD_SHEET
 from ..form.project import Project
+from ..sanitize import clean, clean_text
 from ..text import ascii_slug, is_formula_like
 from ..workbook import styles as st
 
@@ -325,6 +326,7 @@ class OpenpyxlMarker(RecordingMarker):
     def set_note(self, sheet: str, cell: str, text: str | None) -> None:
         """Change the text of the existing comment (its author stays), add one, or remove it."""
         target = self.wb[sheet][cell]
+        text = None if text is None else clean_text(text)  # a finding may quote a cell's control character
         if text is None:
             target.comment = None
         elif target.comment is not None:
@@ -341,7 +343,7 @@ class OpenpyxlMarker(RecordingMarker):
         ws = self.wb.create_sheet(name, 0 if first else None)
         for r, row in enumerate(table.rows, start=1):
             for c, value in enumerate(row, start=1):
-                cell = ws.cell(row=r, column=c, value=value)
+                cell = ws.cell(row=r, column=c, value=clean(value))
                 if isinstance(value, str) and is_formula_like(value):
                     cell.data_type = "s"
                 cell.font = st.FONT_BOLD if r - 1 in table.bold_rows else st.FONT
@@ -418,11 +420,14 @@ def annotate_copy(source: Path, file_report: FileReport, dest_dir: Path, project
     """Write a marked copy of `source` into `dest_dir` (the source is never touched) and return its path; `name`
     (from `copies.copy_names`, so that copies of a batch never overwrite each other) defaults to `annotated_name`.
 
-    A file that cannot be opened gets a workbook holding the findings sheet alone.
+    A file the reader refused (`file_report.readable` False) or that openpyxl cannot open gets a workbook holding
+    the findings sheet alone: a refused file is never parsed again, since openpyxl has none of the reader's guards.
     """
     target = dest_dir / (name or annotated_name(source))
     messages = project.form.messages
     try:
+        if not file_report.readable:
+            raise ValueError("refused by the reader")
         wb = load_workbook(source)
     except Exception:  # an unreadable file is already a finding in the report: list the findings alone
         wb = Workbook()

@@ -3,29 +3,28 @@ per sheet over all files at once), merged with the reader's findings into one re
 
     validate_submission(sub, project)      a Submission already read → findings
     validate_file(path, project)           one workbook → (Submission | None, FileReport)
-    validate_paths([folder, …], project)   files and folders, read in parallel → (Report, {path: Submission})
+    validate_paths([folder, …], project)   files and folders, read in isolated children → (Report, {path: Submission})
 
 Bad input is a finding, never an exception: a file that cannot be read still gets a FileReport that says why.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import datetime as dt
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..fileio import sha256_file
 from ..findings import FileReport, Finding, Report
 from ..form.layout import layout_for
-from ..form.project import Project, load_project
+from ..form.project import Project
 from ..periods import Period
 from ..reading.reader import read_submission
 from ..submission import Submission
 from .batch import Columns, Context, file_rows, run, stack
+from .isolation import DEFAULT_TIMEOUT, Failure, Mark, run_isolated
 
 #: What the reader reads (templates included), and spreadsheets of other kinds: a folder lists both, so a file of
 #: another kind gets a finding that says what to do instead of being skipped without a word.
@@ -33,6 +32,7 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".od
 OTHER_SPREADSHEET_SUFFIXES = (".xlsb", ".fods", ".numbers")
 LISTED_SUFFIXES = SPREADSHEET_SUFFIXES + OTHER_SPREADSHEET_SUFFIXES
 Progress = Callable[[int, int], None]
+_MAX_CHUNK = 100  # files per child call (see chunk_size)
 
 
 # --- metadata ----------------------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def validate_submission(sub: Submission, project: Project, expected_period: Peri
 
 def _report(path: str, sub: Submission | None, findings: list[Finding], sha: str | None) -> FileReport:
     return FileReport(file=path, sha256=sub.sha256 if sub else sha, unit_code=sub.unit_code if sub else None,
-                      period=sub.period if sub else None, findings=_dedupe(findings))
+                      period=sub.period if sub else None, findings=_dedupe(findings), readable=sub is not None)
 
 
 def validate_file(path: Path, project: Project, expected_period: Period | None = None,
@@ -133,48 +133,159 @@ def validate_file(path: Path, project: Project, expected_period: Period | None =
     return done.sub, _report(done.path, done.sub, found, done.sha)
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files as given, and the spreadsheets inside folders, of every kind (recursively; lock files `~$…`, LibreOffice's
-    `.~lock…#` and hidden ones skipped)."""
-    out: list[Path] = []
+@dataclass(frozen=True)
+class Input:
+    """One file to read, as found among the paths given; `refusal` is (code, value) for a link in a folder that
+    must not be followed (it leads outside the folder, or nowhere)."""
+
+    path: Path
+    refusal: tuple[str, str] | None = None
+
+
+def _listed(name: str) -> bool:
+    return Path(name).suffix.lower() in LISTED_SUFFIXES
+
+
+def _folder_inputs(folder: Path) -> Iterator[Input]:
+    """The spreadsheets inside a folder, recursively, in name order; hidden files and lock files (`~$…`,
+    LibreOffice's `.~lock…#`) skipped. A link is followed only when it leads to a file inside the folder: a link
+    to /etc/passwd named `a.xlsx` must be neither read nor archived, and a broken one is said, not skipped."""
+    root = folder.resolve()
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "~$")))
+        for name in sorted(names):
+            if name.startswith((".", "~$")) or not _listed(name):
+                continue
+            path = Path(here) / name
+            if not path.is_symlink():
+                yield Input(path)
+                continue
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):  # dangling, or a loop of links
+                yield Input(path, ("broken-link", os.readlink(path) if path.is_symlink() else ""))
+                continue
+            if not target.is_relative_to(root) or not target.is_file():
+                yield Input(path, ("link-outside", str(target)))
+            else:
+                yield Input(path)
+
+
+def list_inputs(paths: Sequence[Path]) -> list[Input]:
+    """Files as given, and the spreadsheets inside folders (see `_folder_inputs`), each file once."""
+    out: list[Input] = []
     seen: set[Path] = set()
     for p in paths:
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in LISTED_SUFFIXES
-                           and not any(part.startswith((".", "~$")) for part in f.relative_to(p).parts))
-        else:
-            found = [p]
-        for f in found:
-            key = f.resolve()
+        found = list(_folder_inputs(p)) if p.is_dir() else [Input(p)]
+        for item in found:
+            key = item.path.resolve() if item.refusal is None else item.path.absolute()
             if key not in seen:
                 seen.add(key)
-                out.append(f)
+                out.append(item)
     return out
 
 
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Every file `list_inputs` finds, refused links included (each gets a report that says why)."""
+    return [i.path for i in list_inputs(paths)]
+
+
+def refusal_report(item: Input, project: Project) -> FileReport:
+    """The report of a link that was not followed."""
+    code, value = item.refusal or ("broken-link", "")
+    finding = Finding(code, project.form.messages[code].severity, str(item.path), value=value)
+    return FileReport(file=str(item.path), sha256=None, unit_code=None, period=None, findings=[finding])
+
+
+def check_files(paths: Sequence[str], project: Project, expected_period: Period | None = None,
+                mark: Mark | None = None) -> list[tuple[FileReport, Submission | None]]:
+    """Read and validate files in this process as one batch: each file read (`mark(i)` before file i), then one
+    pandera pass per sheet over all of them (`mark(None)` before it). One report per file, in order."""
+    done = []
+    for i, p in enumerate(paths):
+        if mark is not None:
+            mark(i)
+        done.append(_process(p, project, expected_period))
+    if mark is not None:
+        mark(None)
+    ready = [r for r in done if r.sub is not None and r.ctx is not None and r.rows is not None]
+    rule_findings = run(stack(project, [r.sub for r in ready if r.sub], [r.ctx for r in ready if r.ctx],
+                              [r.rows for r in ready if r.rows is not None])) if ready else []
+    by_path = {r.path: found for r, found in zip(ready, rule_findings, strict=True)}
+    return [(_report(r.path, r.sub, r.found + r.meta + by_path.get(r.path, []), r.sha), r.sub) for r in done]
+
+
+def failure_report(path: str, why: Failure) -> FileReport:
+    """The report of a file whose reading crashed, aborted, ran out of memory or took too long."""
+    code = "too-slow" if why.kind == "too-slow" else "reader-crashed"
+    value: str | float = float(why.detail) if code == "too-slow" else why.detail
+    try:
+        sha: str | None = sha256_file(Path(path))
+    except OSError:
+        sha = None
+    return FileReport(file=path, sha256=sha, unit_code=None, period=None,
+                      findings=[Finding(code, "error", path, value=value)])
+
+
+def file_timeout() -> float:
+    """Seconds one file may take to be read and checked: `XL_BDG_FILE_TIMEOUT`, else the default."""
+    try:
+        value = float(os.environ.get("XL_BDG_FILE_TIMEOUT", ""))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if value > 0 else DEFAULT_TIMEOUT
+
+
+def chunk_size(total: int, workers: int) -> int:
+    """Files per child call: as many as spreads the files over the workers (the rules' one pandera pass has a fixed
+    cost, ~0.2 s, best shared by many files), at most _MAX_CHUNK (a crash re-reads the rest of its chunk)."""
+    return max(1, min(_MAX_CHUNK, -(-total // max(1, workers))))
+
+
 def validate_paths(paths: Sequence[Path], project: Project, expected_period: Period | None = None,
-                   workers: int | None = None, progress: Progress | None = None
+                   workers: int | None = None, progress: Progress | None = None,
+                   timeout: float | None = None, submissions: bool = False
                    ) -> tuple[Report, dict[str, Submission]]:
-    """Validate files and folders as one batch: read in parallel, one pandera pass per sheet over all of them."""
-    results = _read_all([str(f) for f in expand_paths(paths)], project, expected_period, workers, progress)
-    ready = [(r, r.sub, r.ctx, r.rows) for r in results if r.sub is not None and r.ctx is not None
-             and r.rows is not None]
-    subs = [sub for _, sub, _, _ in ready]
-    contexts, rows = [c for _, _, c, _ in ready], [rows for *_, rows in ready]
-    rule_findings = run(stack(project, subs, contexts, rows)) if ready else []
-    by_path = {r.path: found for (r, *_), found in zip(ready, rule_findings, strict=True)}
+    """Validate files and folders: each chunk of files read and checked in a child process, where a crash, an
+    abort or a time-out of one file becomes that file's finding. Only reports come back, so memory stays flat
+    however many files there are; the submissions (path → Submission of each readable file) come back too only
+    when `submissions` is asked for, else the dict is empty."""
+    inputs = list_inputs(paths)
+    total = len(inputs)
+    reports: list[FileReport | None] = [None] * total
+    subs: dict[str, Submission] = {}
+    todo = [(n, str(i.path)) for n, i in enumerate(inputs) if i.refusal is None]
+    for n, item in enumerate(inputs):
+        if item.refusal is not None:
+            reports[n] = refusal_report(item, project)
+    done = total - len(todo)
+    workers = max(1, workers if workers is not None else _cpus())
+
+    def work(chunk: list[tuple[int, str]], mark: Mark) -> list[tuple[FileReport, Submission | None]]:
+        done = check_files([p for _, p in chunk], project, expected_period, mark)
+        return done if submissions else [(fr, None) for fr, _ in done]
+
+    def failed(item: tuple[int, str], why: Failure) -> tuple[FileReport, Submission | None]:
+        return failure_report(item[1], why), None
+
+    for k, (fr, sub) in run_isolated(todo, work, failed, workers=min(workers, len(todo) or 1),
+                                     chunk=chunk_size(len(todo), workers), timeout=timeout or file_timeout()):
+        reports[todo[k][0]] = fr
+        if sub is not None:
+            subs[fr.file] = sub
+        done += 1
+        if progress:
+            progress(done, total)
     report = Report()
-    for r in results:
-        report.files.append(_report(r.path, r.sub, r.found + r.meta + by_path.get(r.path, []), r.sha))
-    return report, {r.path: sub for r, sub, _, _ in ready}
+    report.files.extend(r for r in reports if r is not None)
+    return report, subs
 
 
-# --- reading, in parallel ----------------------------------------------------------------------------------------
+# --- reading one file ----------------------------------------------------------------------------------------------
 
 @dataclass
 class Processed:
-    """One file read where it was read (a worker, in batch mode): the submission, the reader's findings, the
-    metadata findings and context, and its frame rows, so the main process only concatenates."""
+    """One file read: the submission, the reader's findings, the metadata findings and context, and its frame rows."""
 
     path: str
     sub: Submission | None
@@ -185,20 +296,17 @@ class Processed:
     rows: dict[str, Columns] | None = None
 
 
-_WORKER_PROJECT: Project | None = None
-
-
 def _process(path: str, project: Project, expected_period: Period | None,
              expected_unit: str | None = None) -> Processed:
-    """Read one file and prepare its rows; a crash of the reader becomes a finding, so one bad file never stops a
-    folder run."""
+    """Read one file and prepare its rows; an exception of the reader becomes a finding (a crash of the process
+    is the isolation's to catch)."""
     try:
         sub, found = read_submission(Path(path), project)
     except Exception as exc:  # the reader's bug must not cost the other files their report
         sub, found = None, [Finding("reader-crashed", "error", path, value=f"{type(exc).__name__}: {exc}")]
     if sub is None:
         try:
-            sha = sha256_file(Path(path))
+            sha = sha256_file(Path(path)) if Path(path).is_file() else None
         except OSError:
             sha = None
         return Processed(path, None, list(found), sha)
@@ -206,60 +314,8 @@ def _process(path: str, project: Project, expected_period: Period | None,
     return Processed(path, sub, list(found), sub.sha256, meta, ctx, file_rows(project, sub, ctx))
 
 
-def _worker_init(schemas: str) -> None:
-    global _WORKER_PROJECT
-    _WORKER_PROJECT = load_project(Path(schemas))
-
-
-def _worker_read(paths: list[str], expected_period: Period | None) -> list[Processed]:
-    assert _WORKER_PROJECT is not None
-    return [_process(p, _WORKER_PROJECT, expected_period) for p in paths]
-
-
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
-def _read_all(paths: list[str], project: Project, expected_period: Period | None, workers: int | None,
-              progress: Progress | None) -> list[Processed]:
-    total = len(paths)
-    workers = max(1, workers if workers is not None else _cpus())
-    done: dict[str, Processed] = {}
-
-    def tick() -> None:
-        if progress:
-            progress(len(done), total)
-
-    if workers == 1 or total < 4:  # starting processes costs more than it saves on a handful of files
-        for p in paths:
-            done[p] = _process(p, project, expected_period)
-            tick()
-        return [done[p] for p in paths]
-    size = max(1, min(16, total // (workers * 8)))
-    chunks = [paths[i:i + size] for i in range(0, total, size)]
-    init = (str(project.schemas_dir),)
-    try:
-        with cf.ProcessPoolExecutor(workers, initializer=_worker_init, initargs=init) as pool:
-            futures = [pool.submit(_worker_read, c, expected_period) for c in chunks]
-            for fut in cf.as_completed(futures):
-                for res in fut.result():
-                    done[res.path] = res
-                tick()
-    except BrokenProcessPool:
-        # A worker died (out of memory, a crash in a C library): retry the rest one file per process, so the one
-        # that kills its process is named and the others are still read.
-        for p in (p for p in paths if p not in done):
-            done[p] = _read_isolated(p, project, expected_period)
-            tick()
-    return [done[p] for p in paths]
-
-
-def _read_isolated(path: str, project: Project, expected_period: Period | None) -> Processed:
-    try:
-        with cf.ProcessPoolExecutor(1, initializer=_worker_init, initargs=(str(project.schemas_dir),)) as pool:
-            return pool.submit(_worker_read, [path], expected_period).result()[0]
-    except BrokenProcessPool:
-        return Processed(path, None, [Finding("reader-crashed", "error", path, value="the reading process died")])
