@@ -23,7 +23,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Mm, Pt
 from docx.table import Table
 
 HERE = Path(__file__).resolve().parent
@@ -40,7 +40,7 @@ def new_document(landscape: bool = False) -> DocumentObject:
     if landscape:
         sec.orientation = WD_ORIENT.LANDSCAPE
         sec.page_width, sec.page_height = sec.page_height, sec.page_width
-    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(2), Cm(2), Cm(3), Cm(1.5)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(20), Mm(20), Mm(30), Mm(15)
     for name in ("Normal", "Table Grid"):
         style = doc.styles[name]
         style.font.name = FONT
@@ -54,7 +54,33 @@ def new_document(landscape: bool = False) -> DocumentObject:
             fonts.set(qn(slot), FONT)
     pf = doc.styles["Normal"].paragraph_format
     pf.space_before, pf.space_after, pf.line_spacing = Pt(0), Pt(3), 1.1
+    page_numbers(doc)
     return doc
+
+
+def page_numbers(doc: DocumentObject) -> None:
+    """The page number centred in the header from page 2 (Decree 30: the first page has none)."""
+    sec = doc.sections[0]
+    sec.different_first_page_header_footer = True
+    sec.header_distance = Cm(1)
+    p = sec.header.paragraphs[0]
+    p.alignment = CENTER
+    run = p.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, None), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+            run._r.append(el)
+        elif text:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {text} "
+            run._r.append(el)
+        else:
+            el = OxmlElement("w:t")
+            el.text = "2"
+            run._r.append(el)
+    sec.first_page_header.paragraphs[0].text = ""
 
 
 def para(where, text: str = "", *, bold: bool = False, italic: bool = False, size: float | None = None,
@@ -213,12 +239,16 @@ def header_block(doc, left: list[tuple[str, str]], right: list[tuple[str, str]],
             if style == "-":
                 rule(cell, float(text), width)
                 continue
+            if style == "tag":
+                tag(cell, text)
+                continue
             para(cell, text, bold="b" in style, italic="i" in style, size=12 if "s" in style else 13,
                  align=RIGHT if "r" in style else CENTER, after=0)
 
 
-def signature_block(doc, signer: str, received: list[str]) -> None:
-    """'Nơi nhận:' on the left (12/11 pt, as the rules say), the signer's title on the right."""
+def signature_block(doc, copies: str | None = "office.copies") -> None:
+    """Decree 30's foot: 'Nơi nhận:' on the left (12/11 pt) with '- Như trên;', the copies and '- Lưu: VT, <drafting
+    unit>.'; on the right the authority lines (TM., KT., …), the signer's title, room to sign, the full name."""
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
     _widths(table, (8, 8.5))
@@ -226,15 +256,44 @@ def signature_block(doc, signer: str, received: list[str]) -> None:
     left, right = table.rows[0].cells
     left.width, right.width = Cm(8), Cm(8.5)
     left.paragraphs[0]._p.getparent().remove(left.paragraphs[0]._p)
-    para(left, "Nơi nhận:", bold=True, italic=True, size=12, align=LEFT, after=0)
-    for line in received:
-        if line.startswith("{%"):
-            tag(left, line)
-        else:
-            para(left, line, size=11, align=LEFT, after=0)
+    para(left, "{{ labels.doc.received }}", bold=True, italic=True, size=12, align=LEFT, after=0)
+    para(left, "{{ labels.doc.as_above }}", size=11, align=LEFT, after=0)
+    if copies:
+        tag(left, f"{{%p for c in {copies} %}}")
+        para(left, "- {{ c }};", size=11, align=LEFT, after=0)
+        tag(left, "{%p endfor %}")
+    para(left, "{{ labels.doc.archive.format(drafting=office.drafting) }}", size=11, align=LEFT, after=0)
     right.paragraphs[0]._p.getparent().remove(right.paragraphs[0]._p)
-    para(right, signer, bold=True, align=CENTER, after=0)
-    para(right, "(Ký, ghi rõ họ tên và đóng dấu)", italic=True, size=12, align=CENTER, after=60)
+    tag(right, "{%p for a in office.authority %}")
+    para(right, "{{ a }}", bold=True, align=CENTER, after=0)
+    tag(right, "{%p endfor %}")
+    para(right, "{{ office.signer_title }}", bold=True, align=CENTER, after=0)
+    para(right, "", align=CENTER, after=60)
+    para(right, "{{ office.signer_name }}", bold=True, align=CENTER, after=0)
+
+
+def issuer_header(doc, number: str, extra_left: list[tuple[str, str]] | None = None) -> None:
+    """The two-column heading: the issuing body (its parent plain, its name bold), the number; the national
+    emblem lines, the place and date."""
+    left: list[tuple[str, str]] = [("tag", "{%p if office.parent %}"), ("s", "{{ office.parent }}"),
+                                   ("tag", "{%p endif %}"), ("tag", "{%p for h in office.header %}"),
+                                   ("b", "{{ h }}"), ("tag", "{%p endfor %}"), ("-", "2.2"), ("", number)]
+    header_block(doc, left + (extra_left or []),
+                 [("bs", "{{ labels.doc.nation }}"), ("b", "{{ labels.doc.motto }}"), ("-", "5.6"),
+                  ("i", "{{ labels.doc.date_line.format(place=place, year=period.year) }}")])
+
+
+def addressees(doc, names: str = "office.addressees") -> None:
+    """'Kính gửi:' with one addressee on the line, or one dashed line per addressee when there are several."""
+    tag(doc, f"{{%p if {names}|length == 1 %}}")
+    para(doc, f"{{{{ labels.doc.to }}}} {{{{ {names}[0] }}}}.", align=CENTER, after=12)
+    tag(doc, "{%p else %}")
+    para(doc, "{{ labels.doc.to }}", align=CENTER, after=0)
+    tag(doc, f"{{%p for a in {names} %}}")
+    para(doc, "- {{ a }}{{ '.' if loop.last else ';' }}", align=LEFT, indent=4.5, after=0)
+    tag(doc, "{%p endfor %}")
+    para(doc, "", after=6)
+    tag(doc, "{%p endif %}")
 
 
 def chart(doc, key: str, caption: str) -> None:
@@ -266,42 +325,11 @@ def _stamp(doc) -> None:
     props.revision = 1
 
 
-def build_report(target: Path) -> None:
-    """report.docx: the province report to the Ministry and the provincial People's Committee."""
-    doc = new_document()
-    header_block(doc,
-                 [("s", "{{ office.parent }}"), ("b", "{{ office.short }}"), ("-", "2.2"),
-                  ("", "Số:        /BC-{{ office.doc_code }}")],
-                 [("bs", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), ("b", "Độc lập - Tự do - Hạnh phúc"), ("-", "5.6"),
-                  ("i", "{{ place }}, ngày      tháng      năm {{ period.year }}")])
-    para(doc, "BÁO CÁO", bold=True, size=14, align=CENTER, after=0).paragraph_format.space_before = Pt(18)
-    para(doc, "Kết quả thực hiện công tác bình đẳng giới {{ period.title }}", bold=True, size=14, align=CENTER, after=0)
-    rule(doc, 3, 16.5)
-    para(doc, "Kính gửi: {% for r in recipients %}{{ r }}{% if not loop.last %}; {% endif %}{% endfor %}.",
-         align=CENTER, after=12)
-    para(doc, "Thực hiện Chiến lược quốc gia về bình đẳng giới giai đoạn 2021–2030 và kế hoạch công tác bình đẳng "
-              "giới của tỉnh, {{ office.name }} báo cáo kết quả thực hiện công tác bình đẳng giới {{ period.title }} "
-              "(từ {{ period.start }} đến {{ period.end }}) trên địa bàn {{ province }} như sau:", first=1)
-
-    heading(doc, "I. TÌNH HÌNH TỔNG HỢP BÁO CÁO")
-    para(doc, "Kỳ báo cáo có {{ summary.units_expected }} đơn vị phải báo cáo; {{ summary.units_received }} đơn vị đã "
-              "gửi báo cáo ({{ summary.units_on_time }} đơn vị đúng hạn {{ period.deadline }}, "
-              "{{ summary.units_late }} đơn vị trễ hạn), {{ summary.units_missing }} đơn vị chưa gửi. Số liệu của "
-              "{{ summary.units_aggregated }} đơn vị đã được tổng hợp; {{ summary.units_invalid }} đơn vị có báo cáo "
-              "còn lỗi, chưa được tổng hợp và đã được gửi văn bản đề nghị chỉnh sửa. Danh sách chi tiết tại Phụ lục "
-              "kèm theo.", first=1)
-    chart(doc, "status", "Biểu đồ 1.")
-
-    heading(doc, "II. KẾT QUẢ THỰC HIỆN")
-    para(doc, "Trong kỳ, các đơn vị đã tổ chức {{ summary.activities }} hoạt động về bình đẳng giới với "
-              "{{ summary.participants }} lượt người tham dự, trong đó nữ {{ summary.female }} lượt "
-              "({{ summary.female_pct }}%); tổng kinh phí thực hiện {{ summary.budget_spent }} đồng.", first=1)
-    tag(doc, "{%p for s in sections %}")
-    heading(doc, "{{ s.number }}. {{ s.title }}")
-    tag(doc, "{%p if s.rows %}")
+def indicator_table(doc, rows: str) -> None:
+    """An indicator table: label, unit, the province figure, the units that reported it."""
     grid(doc, ["{{ labels.col.indicator }}", "{{ labels.col.unit }}", "{{ labels.col.value }}",
                "{{ labels.col.units_reporting }}"], [9.0, 2.6, 2.6, 2.3], [
-        ["{%tr for r in s.rows %}"],
+        [f"{{%tr for r in {rows} %}}"],
         ["{%tr if r.level %}"],
         [("{{ r.label }}", "i>"), ("{{ r.unit }}", "i"), ("{{ r.value }}", "r"), ("{{ r.units }}", "r")],
         ["{%tr else %}"],
@@ -310,10 +338,48 @@ def build_report(target: Path) -> None:
         ["{%tr endif %}"],
         ["{%tr endfor %}"],
     ])
+
+
+def target_table(doc, targets: str) -> None:
+    """The target table of a goal: baseline, last year, this period, the milestone that applies, reached or not."""
+    grid(doc, ["{{ labels.col.indicator }}", "{{ labels.doc.col_baseline }}",
+               "{{ labels.doc.col_previous.format(period=previous) if previous else labels.no_data }}",
+               "{{ labels.doc.col_now }}", "{{ labels.col.target_now }}", "{{ labels.col.met }}"],
+         [6.0, 1.7, 1.8, 1.8, 2.4, 2.8], [
+        [f"{{%tr for t in {targets} %}}"],
+        ["{{ t.label }}{% if t.unit %} ({{ t.unit }}){% endif %}", ("{{ t.baseline }}", "r"),
+         ("{{ t.previous }}", "r"), ("{{ t.value }}", "r"),
+         ("{{ t.sign }} {{ t.target_now }} ({{ t.milestone_year }})", "r"),
+         ("{{ labels.doc.status[t.status] }}", "c")],
+        ["{%tr endfor %}"],
+    ], size=11)
+
+
+def paragraphs(doc, expr: str, prefix: str = "") -> None:
+    """The written paragraphs of a list of Para."""
+    tag(doc, f"{{%p for p in {expr} %}}")
+    para(doc, prefix + "{{ p.text }}", first=1)
+    tag(doc, "{%p endfor %}")
+
+
+def build_report(target: Path) -> None:
+    """report.docx: the province report, in either language: every word comes from labels.yaml and the context."""
+    doc = new_document()
+    issuer_header(doc, "{{ labels.doc.number.format(code=office.doc_code) }}")
+    para(doc, "{{ labels.doc.kind }}", bold=True, size=14, align=CENTER, after=0).paragraph_format.space_before = Pt(18)
+    para(doc, "{{ labels.doc.title.format(period=period.title) }}", bold=True, size=14, align=CENTER, after=0)
+    rule(doc, 3, 16.5)
+    addressees(doc)
+    para(doc, "{{ opening.text }}", first=1)
+
+    heading(doc, "{{ labels.doc.s1 }}")
+    tag(doc, "{%p for t in direction %}")
+    heading(doc, "{{ t.number }}. {{ t.title }}")
+    paragraphs(doc, "t.paras")
+    tag(doc, "{%p if t.rows %}")
+    indicator_table(doc, "t.rows")
     tag(doc, "{%p endif %}")
-    narrative_blocks(doc, "s.narratives")
-    tag(doc, '{%p if s.id == "programmes" and categories %}')
-    heading(doc, "Các hoạt động đã tổ chức theo lĩnh vực", italic=True)
+    tag(doc, '{%p if t.id == "activities" and categories %}')
     grid(doc, ["{{ labels.col.category }}", "{{ labels.col.activities }}", "{{ labels.col.part_t }}",
                "{{ labels.col.part_f }}", "{{ labels.col.part_f_pct }}", "{{ labels.col.budget }}"],
          [4.3, 2.0, 2.6, 2.3, 2.0, 3.3], [
@@ -325,11 +391,7 @@ def build_report(target: Path) -> None:
          ("{{ categories_total.sums.part_t }}", "rb"), ("{{ categories_total.sums.part_f }}", "rb"),
          ("{{ categories_total.female_pct }}", "rb"), ("{{ categories_total.sums.budget }}", "rb")],
     ])
-    chart(doc, "categories", "Biểu đồ 2.")
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p endfor %}")
-
-    heading(doc, "{{ sections|length + 1 }}. Kinh phí thực hiện công tác bình đẳng giới")
+    chart(doc, "categories", "{{ labels.doc.chart.format(n=2) }}")
     # `{%tc %}` cells vanish when rendered and the middle cell repeats once per budget column of the form; the
     # rendered cells take the grid's widths by position, so the grid is laid out for the two usual columns.
     grid(doc, ["{{ labels.col.budget_source }}", "{%tc for c in budget_columns %}", "{{ c }}", "{%tc endfor %}"],
@@ -340,38 +402,53 @@ def build_report(target: Path) -> None:
         [("{{ budget_total.source }}", "b"), "{%tc for v in budget_total.values %}", ("{{ v }}", "rb"),
          "{%tc endfor %}"],
     ])
-    chart(doc, "budget", "Biểu đồ 3.")
-
-    heading(doc, "III. ĐÁNH GIÁ CHUNG")
-    heading(doc, "1. Thực hiện các chỉ tiêu của Chiến lược quốc gia về bình đẳng giới")
-    para(doc, "Đối chiếu với mục tiêu năm {{ targets_year }} của {{ targets_source }}, tỉnh đã đạt "
-              "{{ targets_met }}/{{ targets_known }} chỉ tiêu có số liệu.", first=1)
-    grid(doc, ["{{ labels.col.indicator }}", "{{ labels.col.value }}", "{{ labels.col.target_2025 }}",
-               "{{ labels.col.target_2030 }}", "{{ labels.col.met }}"], [7.9, 2.0, 2.1, 2.1, 2.4], [
-        ["{%tr for t in targets %}"],
-        ["{{ t.label }}{% if t.unit %} ({{ t.unit }}){% endif %}", ("{{ t.value }}", "r"),
-         ("{{ t.sign }} {{ t.t2025 }}", "r"), ("{{ t.sign }} {{ t.t2030 }}", "r"), ("{{ t.met_text }}", "c")],
-        ["{%tr endfor %}"],
-    ], size=11)
-    chart(doc, "targets", "Biểu đồ 4.")
-    narrative_blocks(doc, 'narratives.get("assessment", [])', numbered_from="1")
-
-    heading(doc, "IV. ĐỀ XUẤT, KIẾN NGHỊ")
-    tag(doc, '{%p for block in narratives.get("proposals", []) %}')
-    tag(doc, "{%p for e in block.entries %}")
-    runs(doc, [("b", "{{ e.units }}: "), ("", "{{ e.text }}")], first=1)
+    chart(doc, "budget", "{{ labels.doc.chart.format(n=3) }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, '{%p if t.id == "intake" %}')
+    chart(doc, "status", "{{ labels.doc.chart.format(n=1) }}")
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endfor %}")
-    para(doc, "Trên đây là báo cáo kết quả thực hiện công tác bình đẳng giới {{ period.title }} của "
-              "{{ office.name }}./.", first=1, after=12)
-    signature_block(doc, "{{ office.signer_title }}",
-                    ["{%p for r in recipients %}", "- {{ r }};", "{%p endfor %}", "- Lưu: VT."])
 
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    para(doc, "PHỤ LỤC", bold=True, align=CENTER, after=0)
-    para(doc, "Tình hình gửi báo cáo của các đơn vị {{ period.title }}", bold=True, align=CENTER, after=2)
-    para(doc, "(Kèm theo Báo cáo số        /BC-{{ office.doc_code }} của {{ office.name }})", italic=True, size=12,
-         align=CENTER, after=8)
+    heading(doc, "{{ labels.doc.s2 }}")
+    para(doc, "{{ goals_intro.text }}", first=1)
+    tag(doc, "{%p for g in goals %}")
+    heading(doc, "{{ g.number }}. {{ g.title }}")
+    paragraphs(doc, "g.paras")
+    tag(doc, "{%p if g.rows %}")
+    indicator_table(doc, "g.rows")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if g.targets %}")
+    para(doc, "", after=0, size=6)
+    target_table(doc, "g.targets")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    chart(doc, "targets", "{{ labels.doc.chart.format(n=4) }}")
+
+    heading(doc, "{{ labels.doc.s3 }}")
+    tag(doc, "{%p for t in assessment %}")
+    heading(doc, "{{ t.number }}. {{ t.title }}")
+    paragraphs(doc, "t.paras")
+    tag(doc, "{%p endfor %}")
+
+    heading(doc, "{{ labels.doc.s4.format(year=next_year) }}")
+    paragraphs(doc, "tasks", "- ")
+
+    heading(doc, "{{ labels.doc.s5 }}")
+    tag(doc, "{%p for t in recommendations %}")
+    heading(doc, "{{ t.number }}. {{ t.title }}")
+    paragraphs(doc, "t.paras", "- ")
+    tag(doc, "{%p endfor %}")
+    para(doc, "{{ labels.doc.closing.format(period=period.title, issuer=office.name) }}", first=1, after=12)
+    signature_block(doc)
+
+    def appendix(n: int, title: str) -> None:
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        para(doc, f"{{{{ labels.doc.appendix.format(n={n}) }}}}", bold=True, align=CENTER, after=0)
+        para(doc, title, bold=True, align=CENTER, after=2)
+        para(doc, "{{ labels.doc.appendix_of.format(code=office.doc_code, issuer=office.name) }}", italic=True,
+             size=12, align=CENTER, after=8)
+
+    appendix(1, "{{ labels.doc.a_status.format(period=period.title) }}")
     grid(doc, ["{{ labels.col.no }}", "{{ labels.col.unit_name }}", "{{ labels.col.received_at }}",
                "{{ labels.col.on_time }}", "{{ labels.col.status }}", "{{ labels.col.errors }}"],
          [1.3, 5.1, 3.2, 2.0, 3.6, 1.3], [
@@ -380,8 +457,33 @@ def build_report(target: Path) -> None:
          ("{{ s.errors }}", "r")],
         ["{%tr endfor %}"],
     ], size=11)
-    para(doc, "Số liệu tổng hợp ngày {{ generated }}.", italic=True, size=10, align=LEFT)
-    doc.core_properties.title = "Báo cáo kết quả thực hiện công tác bình đẳng giới"
+    para(doc, "{{ labels.doc.generated.format(date=generated) }}", italic=True, size=11, align=LEFT)
+    para(doc, "{{ labels.doc.a_annex.format(last='09') }}", italic=True, size=11, align=LEFT)
+
+    appendix(2, "{{ labels.doc.a_documents.format(period=period.title) }}")
+    tag(doc, "{%p if documents %}")
+    grid(doc, ["{{ labels.col.no }}", "{{ labels.col.unit_name }}", "{{ labels.doc.col_document }}",
+               "{{ labels.doc.col_about }}"], [1.3, 4.4, 5.2, 5.6], [
+        ["{%tr for d in documents %}"],
+        [("{{ d.no }}", "c"), "{{ d.unit }}", "{{ d.document }}", "{{ d.about }}"],
+        ["{%tr endfor %}"],
+    ], size=11)
+    tag(doc, "{%p else %}")
+    para(doc, "{{ labels.doc.w_no_documents }}", first=1)
+    tag(doc, "{%p endif %}")
+
+    appendix(3, "{{ labels.doc.a_texts.format(period=period.title) }}")
+    para(doc, "{{ labels.doc.a_texts_note }}", italic=True, size=12, align=LEFT)
+    tag(doc, "{%p for k in unit_texts %}")
+    heading(doc, "{{ loop.index }}. {{ k.kind }}")
+    tag(doc, "{%p for block in k.blocks %}")
+    heading(doc, "{{ block.label }}", italic=True)
+    tag(doc, "{%p for e in block.entries %}")
+    runs(doc, [("b", "{{ e.units }}: "), ("", "{{ e.text }}")], first=1)
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    doc.core_properties.title = "xl-bdg report"
     _stamp(doc)
     doc.save(str(target))
 
@@ -389,12 +491,8 @@ def build_report(target: Path) -> None:
 def build_letter(target: Path) -> None:
     """letter.docx: the office's letter asking a unit to correct its submission, cell by cell."""
     doc = new_document()
-    header_block(doc,
-                 [("s", "{{ office.parent }}"), ("b", "{{ office.short }}"), ("-", "2.2"),
-                  ("", "Số:        /{{ office.doc_code }}"),
-                  ("s", "V/v đề nghị chỉnh sửa báo cáo bình đẳng giới {{ period.title }}")],
-                 [("bs", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), ("b", "Độc lập - Tự do - Hạnh phúc"), ("-", "5.6"),
-                  ("i", "{{ place }}, ngày      tháng      năm {{ period.year }}")])
+    issuer_header(doc, "{{ labels.doc.letter_number.format(code=office.doc_code, drafting=office.drafting) }}",
+                  [("s", "V/v đề nghị chỉnh sửa báo cáo bình đẳng giới {{ period.title }}")])
     para(doc, "Kính gửi: {{ unit_name }}.", align=CENTER, after=12).paragraph_format.space_before = Pt(18)
     para(doc, "{{ office.name }} đã nhận báo cáo kết quả thực hiện công tác bình đẳng giới {{ period.title }} của "
               "{{ unit_name }} (tệp {{ file }}, nhận ngày {{ received }}). Kết quả kiểm tra cho thấy báo cáo còn "
@@ -429,7 +527,7 @@ def build_letter(target: Path) -> None:
               "hoặc đổi tên trang tính), lưu lại và gửi về {{ office.name }}{% if resubmit_by %} trước ngày "
               "{{ resubmit_by }}{% endif %}.", first=1, before=6)
     para(doc, "Trân trọng./.", first=1, after=12)
-    signature_block(doc, "{{ office.signer_title }}", ["- Như trên;", "- Lưu: VT."])
+    signature_block(doc, None)
     doc.core_properties.title = "Đề nghị chỉnh sửa báo cáo bình đẳng giới"
     _stamp(doc)
     doc.save(str(target))

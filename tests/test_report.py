@@ -61,7 +61,7 @@ def _attribute_names() -> set[str]:
     import xl_bdg.report.context as context
     import xl_bdg.report.letters as letters
 
-    names: set[str] = {"get", "value"}
+    names: set[str] = {"get", "value", "format"}  # str.format fills a labels.yaml sentence
     for mod in (context, letters):
         for obj in vars(mod).values():
             if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == mod.__name__:
@@ -205,14 +205,17 @@ def _docx_text(path: Path) -> str:
 def test_word_report_has_the_administrative_form_and_the_figures(sample, project: Project):
     ds = sample.dataset
     text = _docx_text(sample.out_dir / "report" / f"bao-cao-bdg_{ds.period}.docx")
+    issuer = project.config["report"]["issuers"][project.config["report"]["issuer"]]
+    labels = load_labels("vi")
     for needed in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO", "Kính gửi:",
-                   "Nơi nhận:", "/BC-", project.config["collecting_office"]["name"],
-                   project.config["collecting_office"]["signer_title"], *project.config["recipients"],
-                   *(g.label for g in project.form.groups)):
+                   "Nơi nhận:", f"/BC-{issuer['code']}", issuer["name"], issuer["signer_title"],
+                   issuer["signer_name"], *issuer["addressees"], *labels["goals"].values()):
         assert needed in text, needed
     assert "{{" not in text and "{%" not in text
     ctx = build_context(project, ds)
-    for row in (r for s in ctx.sections for r in s.rows if not r.heading and r.value):
+    shown = [r for t in ctx.direction + ctx.goals for r in t.rows]
+    assert shown
+    for row in (r for r in shown if not r.heading and r.value):
         assert fmt_num(ds.value(row.code, row.fig_id.split("|")[1] or None), row.value.decimals) in text
 
 
@@ -254,12 +257,15 @@ def test_changing_wording_is_a_template_edit(sample, project: Project, tmp_path)
     labels = templates / "labels.yaml"
     labels.write_text(labels.read_text(encoding="utf-8").replace('value: "Kết quả"', 'value: "Số liệu đạt được"'),
                       encoding="utf-8")
-    page = templates / "report.html.j2"
-    page.write_text(page.read_text(encoding="utf-8").replace("III. Đánh giá chung<", "III. Nhận xét, đánh giá<"),
-                    encoding="utf-8")
+    labels.write_text(labels.read_text(encoding="utf-8").replace('s3: "III. ĐÁNH GIÁ CHUNG"',
+                                                                 's3: "III. NHẬN XÉT, ĐÁNH GIÁ"'), encoding="utf-8")
+    sections = templates / "sections.yaml"
+    sections.write_text(sections.read_text(encoding="utf-8").replace("Tổ chức tập huấn nghiệp vụ",
+                                                                     "Mở lớp bồi dưỡng nghiệp vụ"), encoding="utf-8")
     ctx = build_context(project, sample.dataset, templates_dir=templates)
     html = render_html(ctx, "report.html.j2", templates)
-    assert "Số liệu đạt được" in html and "III. Nhận xét, đánh giá<" in html and "III. Đánh giá chung" not in html
+    assert "Số liệu đạt được" in html and "III. NHẬN XÉT, ĐÁNH GIÁ<" in html and "III. ĐÁNH GIÁ CHUNG" not in html
+    assert "Mở lớp bồi dưỡng nghiệp vụ" in html and "Tổ chức tập huấn nghiệp vụ" not in html
 
 
 def test_a_missing_name_in_a_template_is_an_error(sample, project: Project, tmp_path):
@@ -280,16 +286,18 @@ def test_word_report_converts_to_pdf_with_headings_figures_and_diacritics(sample
     text = unicodedata.normalize("NFC", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
                                                        text=True, check=True).stdout)
     flat = re.sub(r"\s+", " ", text)
-    for needed in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Kính gửi:", "Nơi nhận:",
-                   "I. TÌNH HÌNH TỔNG HỢP BÁO CÁO", "II. KẾT QUẢ THỰC HIỆN", "III. ĐÁNH GIÁ CHUNG",
-                   "IV. ĐỀ XUẤT, KIẾN NGHỊ", "PHỤ LỤC", project.config["collecting_office"]["name"]):
-        assert needed in flat, needed
-    for group in project.form.groups:
-        assert group.label.split(",")[0] in flat, group.label
+    doc = load_labels("vi")["doc"]
+    issuer = project.config["report"]["issuers"][project.config["report"]["issuer"]]
     ctx = build_context(project, ds)
+    for needed in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Kính gửi:", "Nơi nhận:",
+                   doc["s1"], doc["s2"], doc["s3"], doc["s4"].format(year=ctx.next_year), doc["s5"],
+                   "PHỤ LỤC 1", "PHỤ LỤC 2", "PHỤ LỤC 3", issuer["name"], issuer["signer_name"]):
+        assert needed in flat, needed
+    for title in load_labels("vi")["goals"].values():
+        assert title.split(",")[0] in flat, title
     assert f"{ctx.summary.activities} hoạt động" in flat
     assert str(ctx.summary.participants) in flat and str(ctx.budget_total.values[-1]) in flat
-    for row in ctx.sections[0].rows:
+    for row in ctx.goals[-2].rows:
         if not row.heading:
             assert str(row.value) in flat, row.fig_id
     for status in ds.statuses:
@@ -310,15 +318,15 @@ def test_committed_word_templates_are_what_the_build_script_makes(tmp_path):
             assert a.read("word/document.xml") == b.read("word/document.xml"), f"rebuild {name}"
 
 
-def test_a_language_without_templates_falls_back_to_vietnamese(sample, project: Project, tmp_path):
+def test_a_language_with_its_own_templates_uses_them(sample, project: Project, tmp_path):
+    """The common templates write English from labels.yaml; a language may still bring its own templates."""
     files = write_report(project, sample.dataset, tmp_path / "en", lang="en")
     html = files.html.read_text(encoding="utf-8")
-    assert project.form.groups[0].label in html and project.form.groups[0].label_en not in html
+    assert load_labels("en")["doc"]["s1"] in html and load_labels("vi")["doc"]["s1"] not in html
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
     page = (templates / "report.html.j2").read_text(encoding="utf-8")
-    (templates / "report.en.html.j2").write_text(page.replace("Kính gửi:", "To:"), encoding="utf-8")
-    shutil.copy(templates / "report.docx", templates / "report.en.docx")
+    (templates / "report.en.html.j2").write_text(page.replace("{{ labels.doc.to }}", "Dear"), encoding="utf-8")
     html = write_report(project, sample.dataset, tmp_path / "en2", lang="en", templates_dir=templates).html
     text = html.read_text(encoding="utf-8")
-    assert "To:" in text and project.form.groups[0].label_en in text
+    assert "Dear" in text and load_labels("en")["doc"]["s2"] in text

@@ -57,6 +57,7 @@ def report_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), ou
 
     Ví dụ / example: [bold]xl-bdg report --period 2026-FY --ledger ledger.sqlite --out report/[/]
     """
+    from ..report.history import previous_dataset
     from ..report.letters import write_letters  # docxtpl and matplotlib: only the report needs them
     from ..report.write import write_report
 
@@ -66,7 +67,7 @@ def report_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), ou
         project, per, led, ds = _dataset(schemas, period, ledger, w)
         with led:
             step("report")
-            files = write_report(project, ds, out, lang=w.lang)
+            files = write_report(project, ds, out, lang=w.lang, previous=previous_dataset(project, led, per))
             step("letters")
             letters = write_letters(project, led, ds, out / "letters", lang=w.lang)
     if not voice.quiet:

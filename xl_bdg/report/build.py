@@ -18,10 +18,7 @@ from ..catalogue import words
 from ..dataset import Dataset, UnitStatus
 from ..form.definition import Indicator
 from ..form.project import Project
-from ..periods import Period
 from ..templating import templates_dir as _templates
-
-# The context is part of the report's API: re-exported here.
 from .context import (  # noqa: F401
     BudgetRow,
     CategoryRow,
@@ -43,6 +40,11 @@ from .context import (  # noqa: F401
     parse_num,
     undocumented_fields,
 )
+
+# The context is part of the report's API: re-exported here.
+from .issuer import letters_issuer, province_text, report_issuer
+from .outline import fill_outline
+from .targets import target_rows
 
 
 # --- configuration ---------------------------------------------------------------------------------------------
@@ -68,18 +70,9 @@ def report_config(templates_dir: Path | None = None) -> dict[str, Any]:
     return _yaml(_templates(templates_dir) / "report.yaml")
 
 
-def _initials(name: str) -> str:
-    from ..text import strip_accents
-
-    return "".join(w[0] for w in strip_accents(name).split() if w[:1].isalpha()).upper()
-
-
-def office_from_config(project: Project) -> Office:
-    """The collecting office as configured (province.yaml `collecting_office`)."""
-    conf = project.config.get("collecting_office", {})
-    short = conf.get("short", conf.get("name", ""))
-    return Office(parent=conf.get("parent", "").upper(), name=conf.get("name", ""), short=short.upper(),
-                  doc_code=conf.get("doc_code") or _initials(short), signer_title=conf.get("signer_title", ""))
+def office_from_config(project: Project, lang: str = "vi") -> Office:
+    """The office that writes to the units (province.yaml `letters.issuer`); kept for the letters' callers."""
+    return letters_issuer(project, lang)
 
 
 # --- building -------------------------------------------------------------------------------------------------
@@ -171,21 +164,6 @@ def _budget(project: Project, dataset: Dataset, labels: dict[str, Any]) -> tuple
     return rows, BudgetRow(labels["total"], [_n(v) for v in totals])
 
 
-def target_rows(project: Project, dataset: Dataset, period: Period, labels: dict[str, Any],
-                lang: str = "vi") -> list[TargetRow]:
-    """Each National Strategy target with the province figure and whether it is met."""
-    out = []
-    for t in project.targets:
-        # the headline: a rate or share in %, a picked value as is; nothing for a target no indicator measures
-        value = dataset.value(t.indicator, None) if t.indicator else None
-        met = t.met(value, period.year)
-        out.append(TargetRow(t.code, t.indicator or "", t.label_en if lang == "en" else t.label, t.unit,
-                             "≥" if t.direction == "ge" else "≤", _n(value, 1), _n(t.t2025, 1), _n(t.t2030, 1),
-                             _n(t.milestone(period.year), 1), met,
-                             labels["met"]["unknown" if met is None else ("yes" if met else "no")], t.figure_from))
-    return out
-
-
 def _day(value: dt.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
@@ -208,8 +186,8 @@ def _statuses(project: Project, dataset: Dataset, labels: dict[str, Any]) -> lis
 
 
 def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: dict[str, Chart] | None = None,
-                  templates_dir: Path | None = None) -> ReportContext:
-    """Gather everything the report templates print from the project and the dataset."""
+                  templates_dir: Path | None = None, previous: Dataset | None = None) -> ReportContext:
+    """Gather everything the report templates print from the project and the dataset (and last year's, if any)."""
     labels = load_labels(lang, templates_dir)
     conf = report_config(templates_dir)
     period = dataset.period
@@ -223,17 +201,18 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
                                 narratives.get(group.id, [])))
     categories, cat_total = _categories(project, dataset, labels, conf)
     budget, budget_total = _budget(project, dataset, labels)
-    targets = target_rows(project, dataset, period, labels, lang)
+    targets = target_rows(project, dataset, period, labels, lang, previous, conf)
     statuses = _statuses(project, dataset, labels)
     summ = conf["activity_summary"]
     received = [s for s in dataset.statuses if s.received_at is not None]
-    return ReportContext(
+    office = report_issuer(project, lang)
+    ctx = ReportContext(
         lang=lang, labels=labels,
         period=PeriodInfo(period.code, period.kind, period.year, period.title(lang), _day(period.start),
                           _day(period.end), _day(period.deadline)),
         province=project.config["province"].get("name_en" if en else "name", project.province_name),
         place=project.config["province"].get("place", project.province_name),
-        office=office_from_config(project), recipients=list(project.config.get("recipients", [])),
+        office=office, recipients=list(office.addressees), province_text=province_text(project, lang),
         generated=_day(dataset.generated_at),
         summary=Summary(
             units_expected=_n(len(dataset.statuses)), units_received=_n(len(received)),
@@ -253,3 +232,4 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
         targets_known=_n(sum(1 for t in targets if t.met is not None)),
         statuses=statuses, charts=charts or {},
     )
+    return fill_outline(ctx, project, dataset, conf, previous, templates_dir)

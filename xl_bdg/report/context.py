@@ -11,7 +11,7 @@ import itertools
 import re
 import sys
 import textwrap
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from ..text import number
@@ -54,18 +54,53 @@ def _n(value: float | None, decimals: int = 0) -> Num:
 # --- the context ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Office:
-    """The collecting office and its signer (province.yaml `collecting_office`)."""
+    """The body that issues and signs a document (province.yaml `report.issuers`), as Decree 30/2020/NĐ-CP wants it."""
 
     parent: str
-    """The body above it, upper case: 'UBND TỈNH SƠN HÀ'."""
+    """The body above it, upper case: 'UBND TỈNH SƠN HÀ' ('' when the issuer is the People's Committee itself)."""
     name: str
-    """Its name: 'Sở Nội vụ tỉnh Sơn Hà'."""
+    """How the text names it: 'Sở Nội vụ tỉnh Sơn Hà', 'Ủy ban nhân dân tỉnh Sơn Hà'."""
     short: str
-    """Its short name, upper case in the header: 'SỞ NỘI VỤ'."""
+    """Its own line in the heading, upper case: 'SỞ NỘI VỤ', 'TỈNH SƠN HÀ'."""
     doc_code: str
-    """The letters after BC- in the document number: 'SNV' (config `doc_code`, else initials)."""
+    """The issuer's code in the document number: 'SNV' (…/BC-SNV), 'UBND' (…/BC-UBND)."""
     signer_title: str
-    """The signer's title: 'GIÁM ĐỐC'."""
+    """The signer's title: 'PHÓ CHỦ TỊCH', 'GIÁM ĐỐC'."""
+    header: list[str] = field(default_factory=list)
+    """The issuing body's name in the heading, one bold line each ('ỦY BAN NHÂN DÂN', 'TỈNH SƠN HÀ')."""
+    authority: list[str] = field(default_factory=list)
+    """The lines above the signer's title: 'TM. ỦY BAN NHÂN DÂN', 'KT. CHỦ TỊCH' (empty when the head signs)."""
+    signer_name: str = ""
+    """The signer's full name."""
+    drafting: str = ""
+    """The drafting unit, after 'Lưu: VT,' and in a letter's number: 'SNV', 'CTTN&BĐG'."""
+    addressees: list[str] = field(default_factory=list)
+    """The 'Kính gửi' lines, one per addressee."""
+    copies: list[str] = field(default_factory=list)
+    """The 'Nơi nhận' lines after '- Như trên;' (the addressees themselves are 'Như trên')."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a written sentence: words, or a figure the HTML report marks (data-sum, data-fig, data-target) so
+    that a test can compare it with the dataset."""
+
+    text: str
+    """What is printed."""
+    kind: str
+    """'' for words, else 'sum', 'fig' or 'target': the data-* attribute the HTML report puts on it."""
+    key: str
+    """What the figure is ('units_expected', 'COMM_06|F', 'POL_01'); '' for words."""
+
+
+@dataclass(frozen=True)
+class Para:
+    """A paragraph written from figures with a sentence of labels.yaml: the whole text and its parts."""
+
+    text: str
+    """The paragraph as printed (Word prints this)."""
+    parts: list[Part]
+    """The same text in pieces, figures marked (HTML prints these)."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +233,18 @@ class TargetRow:
     """labels.yaml met label."""
     figure_from: str
     """Who supplies the figure."""
+    goal: int = 0
+    """The Strategy goal (1–6) the target belongs to; 0 for a target of another programme (QĐ 1790)."""
+    baseline: Num = Num(None)
+    """The baseline figure the target starts from (targets.yaml), when known."""
+    baseline_year: str = ""
+    """Its year ('' when unknown)."""
+    previous: Num = Num(None)
+    """The province figure of the same period a year before (no figure when there is no previous year)."""
+    milestone_year: int = 2025
+    """The year of the milestone that applies to the period (2025 or 2030)."""
+    status: str = "no_data"
+    """'met', 'not_met' or 'no_data'."""
 
 
 @dataclass(frozen=True)
@@ -279,6 +326,49 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """A numbered part of the report's outline: its heading, the paragraphs written from the figures, and the
+    indicator and target tables under it."""
+
+    id: str
+    """What it is: a form group id, 'goal1'…'goal6', 'documents', 'intake', 'results', 'limits', …"""
+    number: str
+    """'1', '2', … within its section."""
+    title: str
+    """The heading (labels.yaml, or the form group's label)."""
+    paras: list[Para]
+    """The written synthesis: figures and changes, then highlights."""
+    rows: list[IndicatorRow] = field(default_factory=list)
+    """The indicator table (empty for none)."""
+    targets: list[TargetRow] = field(default_factory=list)
+    """The targets of this goal (empty for none)."""
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A document a unit says it issued (a text field of the indicator sheet, or an activity's document column)."""
+
+    no: int
+    """Row number."""
+    unit: str
+    """The unit's name."""
+    document: str
+    """The document's number and date as the unit wrote it."""
+    about: str
+    """What it is for: the indicator's label, or the activity's title."""
+
+
+@dataclass(frozen=True)
+class KindBlock:
+    """The units' own texts of one kind of unit (departments, communes, …), for the appendix."""
+
+    kind: str
+    """The kind of unit, in words."""
+    blocks: list[NarrativeBlock]
+    """Per narrative field, the texts with the units that wrote them (identical texts once)."""
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """Everything the report templates may use."""
 
@@ -328,6 +418,30 @@ class ReportContext:
     """Every unit's submission, in registry order."""
     charts: dict[str, Chart]
     """Charts by id (empty when charts were not drawn)."""
+    province_text: str = ""
+    """The province as the body text names it: 'tỉnh Sơn Hà'."""
+    previous: str = ""
+    """The period compared with, in words ('năm 2025'); '' when there is none."""
+    next_year: int = 0
+    """The year the tasks of section IV are for."""
+    opening: Para = Para("", [])
+    """The opening paragraph."""
+    direction: list[Topic] = field(default_factory=list)
+    """Section I: direction, documents issued, implementation (the groups that are no Strategy goal), intake."""
+    goals_intro: Para = Para("", [])
+    """Section II's opening: how many targets are met, off track, without data."""
+    goals: list[Topic] = field(default_factory=list)
+    """Section II: one topic per Strategy goal, with its targets."""
+    assessment: list[Topic] = field(default_factory=list)
+    """Section III: results, limits, causes."""
+    tasks: list[Para] = field(default_factory=list)
+    """Section IV: next year's tasks (report_templates/sections.yaml, editable)."""
+    recommendations: list[Topic] = field(default_factory=list)
+    """Section V: recommendations, to the Ministry and to the Government (sections.yaml, editable)."""
+    documents: list[DocumentRow] = field(default_factory=list)
+    """Appendix: the documents the units issued."""
+    unit_texts: list[KindBlock] = field(default_factory=list)
+    """Appendix: the units' own texts, by kind of unit."""
 
 
 def field_docs(cls: type) -> dict[str, str]:

@@ -47,16 +47,29 @@ def render_docx(ctx: Any, template: str, out: Path, templates_dir: Path | None =
     return out
 
 
-def template_names(stem: str, lang: str) -> tuple[str, str]:
-    """(HTML, Word) template file names of a document in a language: Vietnamese has no suffix."""
-    suffix = "" if lang == "vi" else f".{lang}"
-    return f"{stem}{suffix}.html.j2", f"{stem}{suffix}.docx"
+def template_names(stem: str, lang: str, templates_dir: Path | None = None) -> tuple[str, str]:
+    """(HTML, Word) template file names of a document in a language: a language's own template when there is one
+    (`report.en.docx`), else the common one, which takes its words from labels.yaml."""
+    base = _templates(templates_dir)
+    names = []
+    for ext in ("html.j2", "docx"):
+        own = f"{stem}.{lang}.{ext}"
+        names.append(own if lang != "vi" and (base / own).exists() else f"{stem}.{ext}")
+    return names[0], names[1]
+
+
+#: Documents whose common template takes every word from labels.yaml, so it writes any language labels.yaml has.
+LANGUAGE_NEUTRAL = frozenset({"report"})
 
 
 def template_language(stem: str, lang: str, templates_dir: Path | None = None) -> str:
-    """`lang` if both templates of the document exist in it, else 'vi' (the documents' own language)."""
+    """The language a document is written in: `lang` for a language-neutral document, or when both templates of
+    the document exist in `lang`; else Vietnamese (the documents' own language), so no document mixes two."""
+    if stem in LANGUAGE_NEUTRAL:
+        return lang
     base = _templates(templates_dir)
-    return lang if all((base / name).exists() for name in template_names(stem, lang)) else "vi"
+    own = [f"{stem}.{lang}.html.j2", f"{stem}.{lang}.docx"]
+    return lang if lang == "vi" or all((base / name).exists() for name in own) else "vi"
 
 
 def png_data_uri(path: Path) -> str:

@@ -12,7 +12,7 @@ from .annex import write_annex
 from .build import build_context, report_config
 from .charts import write_charts
 from .context import Chart
-from .render import png_data_uri, render_docx, render_html, template_language, template_names
+from .render import png_data_uri, render_docx, render_html, template_names
 
 
 @dataclass
@@ -26,15 +26,15 @@ class ReportFiles:
 
 
 def write_report(project: Project, dataset: Dataset, out_dir: Path, lang: str = "vi",
-                 templates_dir: Path | None = None) -> ReportFiles:
+                 templates_dir: Path | None = None, previous: Dataset | None = None) -> ReportFiles:
     """Write the narrative report (.docx and .html), its charts (PNG) and the Excel annex into `out_dir`.
 
-    The report is written in `lang` when report_templates/ has that language's templates (`report.<lang>.html.j2`
-    and `report.<lang>.docx`); otherwise in Vietnamese, so that a document never mixes two languages.
+    The templates take every word from labels.yaml, so one template writes both languages; a language may still
+    have its own (`report.<lang>.html.j2`, `report.<lang>.docx`). `previous` is last year's dataset of the same
+    period kind (history.previous_dataset), for the changes and the target table.
     """
-    lang = template_language("report", lang, templates_dir)
-    html_name, docx_name = template_names("report", lang)
-    bare = build_context(project, dataset, lang, None, templates_dir)
+    html_name, docx_name = template_names("report", lang, templates_dir)
+    bare = build_context(project, dataset, lang, None, templates_dir, previous)
     chart_files = write_charts(bare, out_dir / "charts", report_config(templates_dir))
     charts = {key: Chart(key, bare.labels["chart"][f"{key}_title"], f"charts/{path.name}", png_data_uri(path))
               for key, path in chart_files.items()}

@@ -249,7 +249,8 @@ def run_demo(out_dir: Path, project: Project, per: Period, *, previous: Period |
         result.dataset, result.statuses = ds, ds.statuses
         lap("aggregate")
         say("report")
-        files_out = write_report(project, ds, out_dir / "report", lang=lang)
+        before = aggregate(project, ledger, previous, checks=False) if previous is not None else None
+        files_out = write_report(project, ds, out_dir / "report", lang=lang, previous=before)
         lap("report")
         say("letters")
         result.letters = write_letters(project, ledger, ds, out_dir / "letters", lang=lang)

@@ -1,0 +1,157 @@
+"""Decree 30/2020/NĐ-CP on the .docx itself (python-docx), for the report and for a letter: A4 and its margins,
+Times New Roman 13–14, page numbers centred in the header from page 2, the heading block (issuing body, number with
+the issuer's code, national emblem lines, place and date), one dashed line per addressee, "Nơi nhận" with
+"- Như trên;" and "- Lưu: VT, <drafting unit>.", the authority line with the signer's title and full name from
+province.yaml. The issuer (UBND tỉnh or the Sở) is configuration: both are rendered and checked."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from xl_bdg.form.project import Project
+from xl_bdg.ledger.store import Ledger
+from xl_bdg.report.build import load_labels
+from xl_bdg.report.issuer import letters_issuer, report_issuer
+from xl_bdg.report.letters import letter_context, units_to_write_to, write_letter
+from xl_bdg.report.write import write_report
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _issuer_conf(project: Project, which: str) -> dict:
+    return project.config["report"]["issuers"][which]
+
+
+def _with_issuer(project: Project, which: str) -> Project:
+    config = copy.deepcopy(project.config)
+    config["report"]["issuer"] = which
+    return replace(project, config=config)
+
+
+@pytest.fixture(scope="module", params=["province", "office"])
+def report_docx(request, sample, project: Project, tmp_path_factory) -> tuple[Path, Project]:
+    proj = _with_issuer(project, request.param)
+    out = tmp_path_factory.mktemp(f"decree30-{request.param}")
+    return write_report(proj, sample.dataset, out).docx, proj
+
+
+@pytest.fixture(scope="module")
+def letter_docx(sample, project: Project, tmp_path_factory) -> Path:
+    status = units_to_write_to(sample.dataset)[0]
+    with Ledger(sample.out_dir / "ledger.sqlite") as led:
+        ctx = letter_context(project, status, led.file_report(led.get(status.sha256)), sample.dataset)
+    docx, _ = write_letter(ctx, tmp_path_factory.mktemp("decree30-letter"))
+    return docx
+
+
+def _cell_lines(cell) -> list[str]:
+    return [p.text for p in cell.paragraphs if p.text.strip()]
+
+
+def _check_page(doc) -> None:
+    sec = doc.sections[0]
+    assert (round(sec.page_width.mm), round(sec.page_height.mm)) == (210, 297)
+    mm = {k: round(getattr(sec, f"{k}_margin").mm, 1) for k in ("top", "bottom", "left", "right")}
+    assert 20 <= mm["top"] <= 25 and 20 <= mm["bottom"] <= 25, mm
+    assert 30 <= mm["left"] <= 35 and 15 <= mm["right"] <= 20, mm
+    normal = doc.styles["Normal"]
+    assert normal.font.name == "Times New Roman" and 13 <= normal.font.size.pt <= 14
+    fonts = normal.element.rPr.find(f"{W}rFonts")
+    assert {fonts.get(f"{W}{slot}") for slot in ("ascii", "hAnsi", "eastAsia", "cs")} == {"Times New Roman"}
+    for p in doc.paragraphs:  # body text: no run set outside 13–14 pt (tables and the foot may be smaller)
+        if p.style.name == "Normal" and len(p.text) > 80 and not p.text.startswith("(") and p.runs:
+            sizes = {r.font.size.pt for r in p.runs if r.font.size is not None}
+            assert sizes <= {13.0, 14.0}, (p.text[:60], sizes)
+
+
+def _check_page_numbers(doc) -> None:
+    sec = doc.sections[0]
+    assert sec.different_first_page_header_footer, "page 1 must have no number"
+    assert not sec.first_page_header.paragraphs[0].text.strip()
+    xml = sec.header._element.xml
+    assert "PAGE" in xml and 'w:fldCharType="begin"' in xml
+    assert sec.header.paragraphs[0].alignment == 1  # centred
+
+
+def _check_foot(doc, issuer, copies: bool) -> None:
+    foot = doc.tables[-1] if not copies else next(t for t in doc.tables
+                                                   if t.rows[0].cells[0].text.startswith("Nơi nhận"))
+    left, right = foot.rows[0].cells
+    lines = _cell_lines(left)
+    assert lines[0] == "Nơi nhận:" and lines[1] == "- Như trên;"
+    assert lines[-1] == f"- Lưu: VT, {issuer.drafting}."
+    if copies:
+        assert lines[2:-1] == [f"- {c};" for c in issuer.copies]
+    signed = _cell_lines(right)
+    assert signed == [*issuer.authority, issuer.signer_title, issuer.signer_name]
+    bold = [r.bold for p in right.paragraphs for r in p.runs if r.text.strip()]
+    assert all(bold), "the authority line, title and name are bold"
+
+
+def test_report_follows_decree_30(report_docx) -> None:
+    path, proj = report_docx
+    doc = Document(str(path))
+    conf = _issuer_conf(proj, proj.config["report"]["issuer"])
+    issuer = report_issuer(proj)
+    _check_page(doc)
+    _check_page_numbers(doc)
+    left, right = doc.tables[0].rows[0].cells
+    lines = _cell_lines(left)
+    expected_head = ([conf["parent"]] if conf.get("parent") else []) + conf["header"]
+    assert lines[: len(expected_head)] == expected_head
+    assert lines[-1].replace(" ", "") == f"Số:/BC-{conf['code']}"
+    assert _cell_lines(right)[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert _cell_lines(right)[2].startswith(f"{proj.config['province']['place']}, ngày")
+    texts = [p.text for p in doc.paragraphs]
+    to = next(i for i, t in enumerate(texts) if t.startswith("Kính gửi:"))
+    names = conf["addressees"]
+    if len(names) == 1:
+        assert texts[to] == f"Kính gửi: {names[0]}."
+    else:  # one dashed line per addressee, the last ending with a full stop
+        assert texts[to] == "Kính gửi:"
+        assert texts[to + 1: to + 1 + len(names)] == [f"- {n};" for n in names[:-1]] + [f"- {names[-1]}."]
+    body = "\n".join(texts)
+    assert "(tỉnh mẫu)" not in body, "the body names the province as a sentence does"
+    assert proj.config["report"]["province_text"] in body
+    _check_foot(doc, issuer, copies=True)
+
+
+def test_the_issuer_is_configuration(report_docx) -> None:
+    path, proj = report_docx
+    doc = Document(str(path))
+    conf = _issuer_conf(proj, proj.config["report"]["issuer"])
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"{conf['name']} báo cáo kết quả" in text
+    other = "office" if proj.config["report"]["issuer"] == "province" else "province"
+    assert _issuer_conf(proj, other)["signer_name"] not in _cell_lines(doc.tables[-1].rows[0].cells[1]) + [
+        c.text for t in doc.tables for c in t.rows[0].cells]
+
+
+def test_letter_follows_decree_30(letter_docx, project: Project) -> None:
+    doc = Document(str(letter_docx))
+    issuer = letters_issuer(project)
+    _check_page(doc)
+    _check_page_numbers(doc)
+    left = doc.tables[0].rows[0].cells[0]
+    lines = _cell_lines(left)
+    assert lines[0] == issuer.parent and issuer.header[0] in lines
+    number = next(t for t in lines if t.startswith("Số:"))
+    assert number.replace(" ", "") == f"Số:/{issuer.doc_code}-{issuer.drafting}"
+    assert any(t.startswith("V/v ") for t in lines), "a letter names its subject under the number"
+    _check_foot(doc, issuer, copies=False)
+
+
+def test_english_report_has_the_same_form(sample, project: Project, tmp_path) -> None:
+    doc = Document(str(write_report(project, sample.dataset, tmp_path, lang="en").docx))
+    labels = load_labels("en")["doc"]
+    issuer = report_issuer(project, "en")
+    _check_page_numbers(doc)
+    right = _cell_lines(doc.tables[0].rows[0].cells[1])
+    assert right[:2] == [labels["nation"], labels["motto"]]
+    foot = next(t for t in doc.tables if t.rows[0].cells[0].text.startswith(labels["received"]))
+    assert _cell_lines(foot.rows[0].cells[1]) == [*issuer.authority, issuer.signer_title, issuer.signer_name]

@@ -1,0 +1,92 @@
+"""The report's outline and its written synthesis: sections I–V in the order of the Government's reports on the
+Strategy, one topic per Strategy goal with its targets, sentences instead of lists (no sentence of the body names
+more than five units), the units' own texts in an appendix by kind of unit with identical texts once."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from docx import Document
+
+from xl_bdg.form.project import Project
+from xl_bdg.report.build import build_context, load_labels
+from xl_bdg.report.write import write_report
+
+
+def _body(path: Path) -> tuple[list[str], list[str]]:
+    """The paragraphs before the first appendix and those after it."""
+    texts = [p.text for p in Document(str(path)).paragraphs]
+    first = next(i for i, t in enumerate(texts) if t.startswith("PHỤ LỤC"))
+    return texts[:first], texts[first:]
+
+
+def test_the_outline_runs_i_to_v_then_the_appendices(sample, project: Project) -> None:
+    ds = sample.dataset
+    body, appendix = _body(sample.out_dir / "report" / f"bao-cao-bdg_{ds.period}.docx")
+    doc = load_labels("vi")["doc"]
+    ctx = build_context(project, ds)
+    heads = [doc["s1"], doc["s2"], doc["s3"], doc["s4"].format(year=ds.period.year + 1), doc["s5"]]
+    where = [body.index(h) for h in heads]
+    assert where == sorted(where)
+    goals = [t for t in body if t[:2] in {f"{n}." for n in range(1, 8)} and "Mục tiêu" in t]
+    assert goals == [f"{g.number}. {g.title}" for g in ctx.goals if g.id.startswith("goal")]
+    assert len(goals) == 6
+    for topic in ctx.direction + ctx.goals + ctx.assessment + ctx.recommendations:
+        assert f"{topic.number}. {topic.title}" in body, topic.title
+    assert [t for t in appendix if t.startswith("PHỤ LỤC")] == ["PHỤ LỤC 1", "PHỤ LỤC 2", "PHỤ LỤC 3"]
+    assert ctx.goals_intro.text in body and ctx.tasks and all(t.text in " ".join(body) for t in ctx.tasks)
+
+
+def test_every_strategy_target_is_under_its_goal(sample, project: Project) -> None:
+    ctx = build_context(project, sample.dataset)
+    placed = {t.code for g in ctx.goals for t in g.targets}
+    assert placed == {t.code for t in project.targets}
+    for g in ctx.goals:
+        for t in g.targets:
+            assert (t.goal == int(g.id[4:])) if g.id.startswith("goal") else t.goal == 0
+            assert t.status in ("met", "not_met", "no_data") and 2025 <= t.milestone_year <= 2030
+
+
+def test_no_sentence_of_the_body_lists_more_than_five_units(sample, project: Project) -> None:
+    names = sorted({u.name for u in project.registry.units.values() if u.kind != "province"}, key=len,
+                   reverse=True)
+    body, appendix = _body(sample.out_dir / "report" / f"bao-cao-bdg_{sample.dataset.period}.docx")
+
+    def count(text: str) -> int:
+        n = 0
+        for name in names:  # longest first, so "Sở Y tế" inside a longer name is not counted twice
+            n += text.count(name)
+            text = text.replace(name, "")
+        return n
+
+    worst = max(body, key=count)
+    assert count(worst) <= 5, worst
+    assert max(count(t) for t in appendix) > 5, "the appendix does name the units: the check can fail"
+
+
+def test_units_texts_go_to_the_appendix_grouped_by_kind_identical_once(sample, project: Project) -> None:
+    ds = copy.deepcopy(sample.dataset)
+    units = sorted(ds.narratives)[:3]
+    for unit in units:
+        ds.narratives[unit]["limits"] = "Nguồn kinh phí riêng cho bình đẳng giới chưa bố trí."
+    # spacing and the full stop do not make it another text
+    ds.narratives[units[0]]["limits"] = "Nguồn kinh phí riêng  cho bình đẳng giới chưa bố trí"
+    ctx = build_context(project, ds)
+    kinds = [k.kind for k in ctx.unit_texts]
+    assert len(kinds) == len(set(kinds)) >= 2
+    entries = [e for k in ctx.unit_texts for b in k.blocks for e in b.entries if "kinh phí riêng" in e.text]
+    by_kind = {project.registry.get(u).kind for u in units}
+    assert len(entries) == len(by_kind), entries
+
+
+def test_english_report_is_written_from_the_same_context(sample, project: Project, tmp_path: Path) -> None:
+    files = write_report(project, sample.dataset, tmp_path, lang="en")
+    html = files.html.read_text(encoding="utf-8")
+    en = load_labels("en")
+    for key in ("s1", "s2", "s3", "s5", "kind", "nation"):
+        assert en["doc"][key] in html, key
+    vi = load_labels("vi")["doc"]
+    assert vi["s1"] not in html and vi["opening"][:30] not in html
+    text = "\n".join(p.text for p in Document(str(files.docx)).paragraphs)
+    assert en["doc"]["s3"] in text and en["goals"]["6"] in text
