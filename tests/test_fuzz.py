@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fuzz"))
 
-from run import MEMORY_BOUND_MIB, fuzz  # noqa: E402
+from run import MEMORY_BOUND_MIB, fuzz
 
 CASES = 240
 SEED = 20261202

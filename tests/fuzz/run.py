@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import cases, seeds  # noqa: E402
+from generate import cases, seeds
 
 CLI = [sys.executable, "-c", "from xl_bdg.cli import main; main()"]
 MEMORY_BOUND_MIB = 300
@@ -61,8 +61,9 @@ class Stats:
     def summary(self) -> str:
         """One paragraph for a person."""
         top = sorted(self.findings.items(), key=lambda kv: -kv[1])[:12]
-        return (f"cases {self.cases} in {self.batches} batches, {self.seconds:.0f} s; tracebacks {len(self.tracebacks)}, "
-                f"aborts {len(self.aborts)}, hangs {len(self.hangs)}, bad JSON {len(self.bad_json)}, "
+        return (f"cases {self.cases} in {self.batches} batches, {self.seconds:.0f} s; "
+                f"tracebacks {len(self.tracebacks)}, aborts {len(self.aborts)}, hangs {len(self.hangs)}, "
+                f"bad JSON {len(self.bad_json)}, "
                 f"missing reports {len(self.missing)}, inputs changed {len(self.changed)}, "
                 f"not recorded {len(self.not_recorded)}; peak memory of any process {self.peak_mib:.0f} MiB\n"
                 f"most frequent findings: {', '.join(f'{k} {v}' for k, v in top)}")
