@@ -93,3 +93,25 @@ def type_into(source: Path | None, edits: list[dict[str, str]], out_dir: Path, s
     if done.returncode != 0 or not all(p.exists() for p in paths.values()):
         raise OfficeError(f"LibreOffice could not type into {source}: {done.stderr.strip()[-2000:]}")
     return paths, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def recalculate(files: list[dict[str, object]], out_dir: Path, timeout: float = 300) -> list[dict[str, object]]:
+    """Open each workbook in one LibreOffice session, recalculate it and read cells ({"path", "cells": [[sheet,
+    A1], …], "pdf": optional path to print the recalculated workbook to}); return what each file's cells show."""
+    import json
+
+    exe = system_python_with_uno()
+    if exe is None:
+        raise OfficeError("LibreOffice with python3-uno is needed: apt-get install libreoffice-calc python3-uno")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec_path = out_dir / "recalc.spec.json"
+    spec_path.write_text(json.dumps({"files": files}, ensure_ascii=False, default=str), encoding="utf-8")
+    script = Path(__file__).parent / "uno_recalc.py"
+    try:
+        done = subprocess.run([exe, str(script), str(spec_path)], capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise OfficeError("LibreOffice timed out recalculating") from exc
+    if done.returncode != 0:
+        raise OfficeError(f"LibreOffice could not recalculate: {done.stderr.strip()[-2000:]}")
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))

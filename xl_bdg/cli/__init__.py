@@ -1,23 +1,12 @@
 """The `xl-bdg` command line: thin commands over the library (resolve paths → one library call → print → exit).
 
-Each command group lives in its own module and registers itself on `app`; this module only assembles them.
+Each command group lives in its own module and registers itself on `app` when imported; `commands.COMMANDS` says
+which module defines which command, and the root group imports a command's modules only when it is named on the
+line (`xl-bdg --help` and `--version` import none of them).
 """
 
 from __future__ import annotations
 
-# Importing a command module registers its commands on `app`.
-from . import (  # noqa: F401  (each module registers its commands on `app`)
-    addin_cmd,
-    aggregate_cmd,
-    docs_cmd,
-    exchange_cmd,
-    intake_cmd,
-    portal_cmd,
-    report_cmd,
-    status_cmd,
-    template_cmd,
-    validate_cmd,
-)
 from .common import app
 
 

@@ -6,24 +6,59 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Column, Table
+from typer.core import TyperGroup
 
 from ..catalogue import LANGS, Words, env_lang, words
 from ..errors import FormError
-from ..form.project import Project, load_project
-from ..ledger.store import Ledger
 from ..periods import Period, is_period_code
 from ..sanitize import clean_text, dumps, show_name
+from .commands import COMMANDS, listed, load
+
+if TYPE_CHECKING:  # the form and the ledger load with the command that needs them, not with `xl-bdg --help`
+    from typer._click import Command, Context
+
+    from ..form.project import Project
+    from ..ledger.store import Ledger
 
 #: Option help is written once, at start-up, in the language of $XL_BDG_LANG.
 W = words(env_lang())
 
+
+class LazyGroup(TyperGroup):
+    """The root `xl-bdg` group: commands are imported when named on the line, listed from the table for `--help`."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        """The table's commands, then any registered outside it."""
+        return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        """The command, imported and built on first use (a stand-in while the root's help is being written)."""
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return self.commands.get(cmd_name)
+        if self._listing:
+            return listed(cmd_name)
+        load(cmd_name)
+        self.commands.update(typer.main.get_group(app).commands)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: Context, formatter: Any) -> None:
+        """The root's help, listing every command without importing any."""
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
 app = typer.Typer(name="xl-bdg", help=W("cli.app"), no_args_is_help=True, add_completion=False,
-                  rich_markup_mode="rich")
+                  rich_markup_mode="rich", cls=LazyGroup)
 console = Console()
 err = Console(stderr=True)
 
@@ -88,6 +123,8 @@ def check_format(fmt: str, choices: tuple[str, ...]) -> str:
 
 def open_project(schemas: Path | None) -> Project:
     """Load the project configuration or exit 2 with the checker's message (which names the bad entry)."""
+    from ..form.project import load_project
+
     try:
         return load_project(schemas)
     except FormError as exc:
@@ -126,6 +163,8 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help=W("cli.opt.format
 
 def open_ledger(path: Path, w: Words, *, create: bool = False) -> Ledger:
     """The ledger at `path`, or exit 2 saying what to do when it is missing (and not to be created) or unreadable."""
+    from ..ledger.store import Ledger
+
     if not create and not path.exists():
         raise fail(w("cli.err.no_ledger", path=path))
     try:

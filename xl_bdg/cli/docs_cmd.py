@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from ..catalogue import words
 from ..fileio import write_text_atomic
 from ..form.reference import form_reference
+from .commands import load_all
 from .common import LangOpt, QuietOpt, SchemasOpt, VerboseOpt, W, app, check_lang, check_voice, open_project, say
 
 
@@ -20,6 +21,7 @@ def cli_reference() -> str:
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
     runner = CliRunner()
     paths: list[list[str]] = []
+    load_all()  # the root imports a command's module only when it runs: the reference needs every one
 
     def walk(cmd: Any, prefix: list[str]) -> None:
         paths.append(prefix)

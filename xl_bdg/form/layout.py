@@ -24,6 +24,9 @@ UNIT_INFO_FIRST_ROW = 4
 UNIT_INFO_LABEL_COL, UNIT_INFO_VALUE_COL = 1, 2
 BUDGET_COL_NO, BUDGET_COL_LABEL = 1, 2
 NARR_COL_NO, NARR_COL_LABEL, NARR_COL_VALUE = 1, 2, 3
+#: The cell of each data sheet that shows the workbook's own count of its errors (workbook/live.py), as (row,
+#: column): row 1, right of where the sheet's banner ends. Never an input cell, so the reader never reads it.
+LIVE_COUNT_CELLS = {"unit_info": (1, 3), "indicators": (1, 4), "activities": (1, 4), "narrative": (1, 3)}
 #: Sheets that xl-bdg's own check adds to a user's workbook (marks.py): not the user's doing, so never "extra".
 MARK_RECORD_SHEET = "_danhdau"
 MARK_FINDINGS_SHEETS = {lang: words(lang)("marks.sheet") for lang in LANGS}

@@ -6,7 +6,13 @@ from ..catalogue import words
 from .definition import Form
 from .layout import layout_for
 from .project import Project
+from .rulebook import CELL_RULES, LIVE
 from .targets import TARGET_SETS
+
+
+def _where(live: bool) -> str:
+    """Where a rule is checked: by the workbook's own formulas too, or at the office only."""
+    return words("vi")("reference.live" if live else "reference.office_only")
 
 
 def _fields(form: Form) -> list[str]:
@@ -63,22 +69,31 @@ def form_reference(project: Project) -> str:
     for group in form.groups:
         out.append(f"- **{group.label}** / {group.label_en}")
     out += ["", *_fields(form)]
-    out += ["", "### Checks between fields", "", "| indicator | rule | fields | code | severity |",
-            "|---|---|---|---|---|"]
+    w = words("vi")
+    out += ["", "### Checks between fields", "",
+            f"| indicator | rule | fields | code | severity | {w('reference.where')} |", "|---|---|---|---|---|---|"]
     for ind in form.indicators:
         for c in ind.checks:
             sev = c.severity or form.messages[c.code].severity
-            out.append(f"| {ind.code} | {c.rule} | {', '.join(map(str, c.columns()))} | `{c.code}` | {sev} |")
+            out.append(f"| {ind.code} | {c.rule} | {', '.join(map(str, c.columns()))} | `{c.code}` | {sev} | "
+                       f"{_where(c.rule in LIVE)} |")
     out += ["", f"## Activities (sheet {form.sheet_title('activities')}, from row {lay.activity_first_row})", "",
             "| column | id | label | English | type | list | required |", "|---|---|---|---|---|---|---|"]
     for col in form.activity_columns:
         letter = lay.activity_cell(lay.activity_first_row, col.id).rstrip("0123456789")
         out.append(f"| {letter} | `{col.id}` | {col.label} | {col.label_en} | {col.type} | {col.list or ''} | "
                    f"{'yes' if col.required else ''} |")
-    out += ["", "| rule | columns | code | severity |", "|---|---|---|---|"]
+    out += ["", f"| rule | columns | code | severity | {w('reference.where')} |", "|---|---|---|---|---|"]
     for c in form.activity_checks:
         sev = c.severity or form.messages[c.code].severity
-        out.append(f"| {c.rule} | {', '.join(map(str, c.columns()))} | `{c.code}` | {sev} |")
+        out.append(f"| {c.rule} | {', '.join(map(str, c.columns()))} | `{c.code}` | {sev} | {_where(c.rule in LIVE)} |")
+    out += ["", "### " + w("reference.live_title"), "", w("reference.live_intro"), "",
+            f"| code | {w('reference.where')} |", "|---|---|"]
+    out += [f"| `{code}` | {_where(live)} |" for code, live in CELL_RULES.items()]
+    office = sorted({c.code for c in form.activity_checks if c.rule not in LIVE}
+                    | {c.code for i in form.indicators for c in i.checks if c.rule not in LIVE}
+                    | {code for code, live in CELL_RULES.items() if not live})
+    out += ["", w("reference.office_list", codes=", ".join(f"`{c}`" for c in office))]
     out += ["", "## Dropdown lists", ""]
     for lst in form.lists.values():
         out.append(f"- **{lst.id}** ({lst.label}): " + "; ".join(f"{v} ({e})" for v, e in zip(lst.values, lst.values_en,

@@ -10,11 +10,15 @@ one place.
 
 from __future__ import annotations
 
+import weakref
+from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
@@ -74,9 +78,30 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, f
         cell.value, cell.data_type = value, "s"  # user text that looks like a formula stays text
     else:
         cell = ws.cell(row=row, column=col, value=value)
+    _styled(cell, font, fmt, align, border)
+
+
+#: Per workbook: (font, number format, alignment, border) → the style array openpyxl made the first time, with the
+#: objects kept alive so that their ids are never reused. Setting a Font, Border and Alignment hashes each of them
+#: into the workbook's lists, cell by cell (42 % of a 4,000-unit report); copying the finished array is the same
+#: style, byte for byte.
+_STYLES: weakref.WeakKeyDictionary[Workbook, dict[tuple[int, str | None, int, int], tuple[Any, StyleArray]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _styled(cell: Cell, font: Font, fmt: str | None, align: Alignment, border: Border) -> None:
+    cache = _STYLES.setdefault(cell.parent.parent, {})
+    key = (id(font), fmt, id(align), id(border))
+    clean = not cell.has_style  # a cell styled before (a fill) keeps the rest of its style: the slow way
+    hit = cache.get(key) if clean else None
+    if hit is not None:
+        cell._style = copy(hit[1])
+        return
     cell.font, cell.border, cell.alignment = font, border, align
     if fmt:
         cell.number_format = fmt
+    if clean:
+        cache[key] = ((font, align, border), copy(cell._style))
 
 
 def _merged(ws: Worksheet, row: int, first: int, last: int, value: str, font: Font, align: Alignment) -> None:

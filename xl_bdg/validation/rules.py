@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ..form.definition import MAX_BY_TYPE, Check, Column, Form, Indicator
+from ..form.definition import MAX_BY_TYPE, Column, Form, Indicator
 from ..form.layout import layout_for
+from ..form.rulebook import RuleSpec, activity_specs, indicator_specs
 
 # Sane upper bounds: a count above a billion (the template's own data validation bound) or money above a thousand
 # billion đồng is a typing slip (an extra digit, a pasted phone number), whatever the unit.
@@ -103,39 +104,34 @@ class _Builder:
                 Rule(code, self.severity(code), "list", params={"list": lst.label, "choices": ", ".join(lst.values)}))))
         return checks
 
-    def cross(self, check: Check, col: Callable[[str], str]) -> list[pa.Check]:
-        """DataFrame checks for one rule of the form; `col` turns a field id into a frame column."""
-        p, code = check.params, check.code
-        sev = self.severity(code, check.severity)
+    def cross(self, spec: RuleSpec) -> list[pa.Check]:
+        """The DataFrame check of one rule of the form (`rulebook.py` says what each rule's fields mean)."""
+        code, sev, target, others = spec.code, spec.severity, spec.target, spec.others
         out: list[pa.Check] = []
 
         def add(fn: Callable[[pd.DataFrame], pd.Series], rule: Rule) -> None:
             out.append(_frame_check(fn, self.name(rule)))
 
-        if check.rule == "le":
-            a, b = col(p["a"]), col(p["b"])
+        if spec.rule == "le":
+            a, b = target, others[0]
             add(lambda d: ~(d[a] > d[b]), Rule(code, sev, "le", target=a, other=b))
-        elif check.rule == "sum_eq":
-            parts, total = tuple(col(x) for x in p["parts"]), col(p["total"])
-            add(lambda d: _sum_ok(d, parts, total), Rule(code, sev, "sum_eq", target=total, parts=parts))
-        elif check.rule == "date_order":
-            start, end = col(p["start"]), col(p["end"])
+        elif spec.rule == "sum_eq":
+            add(lambda d: _sum_ok(d, others, target), Rule(code, sev, "sum_eq", target=target, parts=others))
+        elif spec.rule == "date_order":
+            start, end = others[0], target
             add(lambda d: ~(d[end] < d[start]), Rule(code, sev, "le", target=end, other=start))
-        elif check.rule in ("in_period", "in_action_month"):
-            lo, hi = ("_pstart", "_pend") if check.rule == "in_period" else ("_amstart", "_amend")
-            when = {col(k): v for k, v in (p.get("when") or {}).items()}
-            for c in (col(x) for x in p["columns"]):
-                add(functools.partial(_in_window, c=c, lo=lo, hi=hi, when=when),
-                    Rule(code, sev, "window", target=c, window=(lo, hi)))
-        elif check.rule == "requires":
-            cond, then, equals = col(p["if"]), col(p["then"]), p.get("equals")
+        elif spec.window is not None:
+            lo, hi = ("_pstart", "_pend") if spec.window == "period" else ("_amstart", "_amend")
+            add(functools.partial(_in_window, c=target, lo=lo, hi=hi, when=dict(spec.when)),
+                Rule(code, sev, "window", target=target, window=(lo, hi)))
+        elif spec.rule == "requires":
+            cond, then, equals = others[0], target, spec.equals
             add(lambda d: ~(_truthy(d[cond], equals) & d[then].isna()), Rule(code, sev, "requires", target=then,
                                                                              other=cond))
-        elif check.rule == "unique":
-            keys = tuple(col(x) for x in p["columns"])
-            add(lambda d: _unique_ok(d, keys), Rule(code, sev, "unique", target=keys[0], keys=keys))
-        else:  # form.py refuses unknown rules; a new rule must be taught here before it is used
-            raise ValueError(f"rule '{check.rule}' has no pandera translation")
+        elif spec.rule == "unique":
+            add(lambda d: _unique_ok(d, others), Rule(code, sev, "unique", target=target, keys=others))
+        else:  # rulebook.py describes every rule of form.py; a new one must be taught here before it is used
+            raise ValueError(f"rule '{spec.rule}' has no pandera translation")
         return out
 
 
@@ -179,7 +175,7 @@ def activity_schema(form: Form) -> SheetSchema:
     """The schema of the activity table: one frame row per filled row."""
     b = _Builder(form, "activities")
     cols = {c.id: _column(b.value_checks(c.type, c.list), c.required) for c in form.activity_columns}
-    checks = [chk for c in form.activity_checks for chk in b.cross(c, lambda x: x)]
+    checks = [chk for spec in activity_specs(form) for chk in b.cross(spec)]
     labels = {c.id: (c.label, c.label_en) for c in form.activity_columns}
     return SheetSchema("activities", pa.DataFrameSchema(cols, checks=checks, strict=False), b.rules, labels)
 
@@ -239,24 +235,17 @@ class _IndicatorBuilder(_Builder):
         self.row = {key: r.row for key, r in layout_for(form).indicator_rows.items()}
         self.groups: list[_Group] = []
 
-    def add(self, ind: Indicator, check: Check) -> None:
-        p, k = check.params, ind.key
-        partners: tuple[str, ...]
-        if check.rule == "le":
-            target, partners = k(p["a"]), (k(p["b"]),)
-        elif check.rule == "sum_eq":
-            target, partners = k(p["total"]), tuple(k(x) for x in p["parts"])
-        elif check.rule == "requires":
-            target, partners = k(p["then"]), (k(p["if"]),)
-        else:  # dates and uniqueness concern the activity table; form.py accepts them anywhere, so say so here
-            raise ValueError(f"indicator {ind.code}: rule '{check.rule}' is not supported between indicator fields")
-        sev = self.severity(check.code, check.severity)
+    def add(self, ind: Indicator, spec: RuleSpec) -> None:
+        if spec.rule not in ("le", "sum_eq", "requires"):
+            # dates and uniqueness concern the activity table; form.py accepts them anywhere, so say so here
+            raise ValueError(f"indicator {ind.code}: rule '{spec.rule}' is not supported between indicator fields")
+        target, partners = spec.target, spec.others
         for g in self.groups:
-            if (g.rule, g.code, g.severity, g.equals) == (check.rule, check.code, sev, p.get("equals")) \
+            if (g.rule, g.code, g.severity, g.equals) == (spec.rule, spec.code, spec.severity, spec.equals) \
                     and target not in g.pairs:
                 g.pairs[target] = partners
                 return
-        self.groups.append(_Group(check.rule, check.code, sev, p.get("equals"), {target: partners}))
+        self.groups.append(_Group(spec.rule, spec.code, spec.severity, spec.equals, {target: partners}))
 
     def checks(self) -> list[pa.Check]:
         return [_frame_check(self._fn(g), self.name(Rule(g.code, g.severity, g.rule, pairs=dict(g.pairs))))
@@ -328,8 +317,8 @@ def _indicator_schema_cached(form: Form) -> SheetSchema:
                                                          & d["text"].isna())),
     ]
     for ind in form.indicators:
-        for c in ind.checks:
-            b.add(ind, c)
+        for spec in indicator_specs(form, ind):
+            b.add(ind, spec)
     checks += b.checks()
     labels = {ind.key(f.id): _ind_label(ind, f.id) for ind in form.indicators for f in ind.fields}
     cols = {"key": pa.Column(None), "type": pa.Column(None), "num": pa.Column(None, nullable=True),

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..catalogue import words
 from ..fileio import atomic_path
 from ..form.definition import Column, Form
 from ..form.layout import (
@@ -48,6 +49,7 @@ from ..periods import Period
 from ..version import __version__
 from . import cells
 from . import styles as st
+from .live import LiveChecks
 
 #: Rows of the activity list numbered in the blank form: one printed page of grid to fill by hand.
 PRINT_BLANK_ROWS = 20
@@ -92,10 +94,14 @@ def _banner(ws: Worksheet, form: Form, key: str, stamp: Stamp, note: bool = Fals
     ws.row_dimensions[1].height = 22
 
 
-def _instructions(ws: Worksheet, project: Project, stamp: Stamp) -> None:
+def _instructions(ws: Worksheet, project: Project, stamp: Stamp) -> tuple[int, int]:
+    """The first sheet; return the row of the workbook's own totals (under the heading, seen first) and the row
+    where its table of counts starts (under the footer). `live.py` fills both."""
     form, say = project.form, stamp.say
     lines = [(form.title, st.FONT_TITLE)]
     lines += [(say(text), st.FONT_BOLD) for text in form.text("instructions.heading")]
+    top = len(lines) + 2
+    lines += [("", st.FONT)] * 3  # a blank line, then the two totals
     lines += [("", st.FONT), (say(form.text("instructions.title")), st.FONT_BOLD)]
     lines += [(say(text), st.FONT) for text in form.text("instructions.steps")]
     lines += [("", st.FONT), (say(form.text("instructions.legend_title")), st.FONT_BOLD)]
@@ -116,6 +122,7 @@ def _instructions(ws: Worksheet, project: Project, stamp: Stamp) -> None:
     cells.print_setup(ws, landscape=False, header_row=1)
     ws.print_title_rows = None
     cells.protect(ws)
+    return top, row + 3
 
 
 def _unit_info(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, vals: cells.Validations) -> None:
@@ -316,13 +323,15 @@ def build_workbook(project: Project, unit: Unit, period: Period) -> Workbook:
     wb.remove(wb.active)
     sheets = {key: wb.create_sheet(d.title) for key, d in form.sheets.items()}
     vals = cells.Validations(form, period)
-    _instructions(sheets["instructions"], project, stamp)
+    top, table = _instructions(sheets["instructions"], project, stamp)
     _unit_info(sheets["unit_info"], project, layout, stamp, vals)
     _indicators(sheets["indicators"], project, layout, stamp, vals)
     _activities(sheets["activities"], project, layout, stamp, vals)
     _budget(sheets["budget"], project, layout, stamp, vals)
     _narrative(sheets["narrative"], project, layout, stamp, vals)
     _lists(sheets["lists"], form)
+    LiveChecks(form, layout, unit, period, project.action_month(period.year)).write(
+        wb, sheets, words("vi", project.schemas_dir), top, table)
     meta = _meta(sheets["meta"], form, layout, stamp)
     for ws in sheets.values():
         ws.sheet_view.zoomScale = 100

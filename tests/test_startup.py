@@ -1,0 +1,92 @@
+"""Start-up: `xl-bdg --help` and `--version` import no stage that pulls in pandas, pandera or openpyxl, a command
+imports only its own modules, and the root's listing (built without importing them) is the full application's.
+Each check runs in a fresh interpreter, where nothing was imported before."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from xl_bdg.cli import app
+from xl_bdg.cli.commands import COMMANDS, load_all, modules
+
+HEAVY = ("pandas", "pandera", "openpyxl", "matplotlib", "pyarrow", "docxtpl", "starlette", "uvicorn")
+CLI = Path(__file__).resolve().parent.parent / "xl_bdg" / "cli"
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("XL_BDG_")}, "COLUMNS": "100", "NO_COLOR": "1",
+       "TERM": "dumb"}
+
+
+def _fresh(code: str) -> str:
+    """Run `code` in a new interpreter; its stdout."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _main(*args: str) -> str:
+    """Code that runs `xl-bdg ARGS` as the console script does."""
+    return f"import sys; sys.argv = ['xl-bdg', *{list(args)!r}]\nfrom xl_bdg.cli import main\ntry:\n    main()\n" \
+           "except SystemExit:\n    pass"
+
+
+def _loaded_after(code: str) -> list[str]:
+    out = _fresh(f"import sys\n{code}\nprint(__import__('json').dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_importing_the_cli_pulls_in_no_heavy_library():
+    assert _loaded_after("import xl_bdg.cli") == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], []])
+def test_help_and_version_import_no_command(args):
+    assert _loaded_after(_main(*args)) == []
+
+
+def test_a_light_command_stays_light():
+    """`xl-bdg addin build` writes a zip from xlwings' file: it needs neither the rule engine nor pandas."""
+    assert _loaded_after(_main("addin", "--help")) == []
+
+
+def _tree(cmd: Any, prefix: str = "") -> list[str]:
+    """Every command path under `cmd` with its parameters' names."""
+    out = [prefix + " " + ",".join(sorted(str(p.name) for p in cmd.params))]
+    for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+        out += _tree(sub, f"{prefix} {name}".strip())
+    return out
+
+
+def test_the_table_names_every_command_and_module():
+    load_all()
+    registered = typer.main.get_group(app).commands
+    assert set(registered) == set(COMMANDS)
+    assert set(modules()) == {p.stem for p in CLI.glob("*_cmd.py")}, "a command module missing from COMMANDS"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_each_command_is_whole_with_only_its_modules(name):
+    """Importing only the table's modules for `name` gives the same command tree as the whole application."""
+    load_all()
+    whole = _tree(typer.main.get_group(app).commands[name])
+    alone = _fresh("import json, typer\nfrom xl_bdg.cli import app\nfrom xl_bdg.cli.commands import load\n"
+                   f"load({name!r})\nfrom typing import Any\n{inspect.getsource(_tree)}\n"
+                   f"print(json.dumps(_tree(typer.main.get_group(app).commands[{name!r}])))")
+    assert json.loads(alone) == whole
+
+
+def test_the_listing_without_imports_is_the_full_applications():
+    load_all()
+    full = CliRunner().invoke(app, ["--help"], env=ENV, prog_name="xl-bdg").output
+    lazy = _fresh(_main("--help"))
+    assert lazy == full
+    assert all(f" {name} " in lazy for name in COMMANDS)
