@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench fuzz clean
 
 $(BIN)/xl-bdg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ bench: setup
 	$(BIN)/python benchmarks/bench_intake.py
 	$(BIN)/python benchmarks/bench_portal.py
 	$(BIN)/python benchmarks/bench_exchange.py
+
+# The long fuzz run (tests/fuzz/): CASES mutated workbooks through validate and intake; CI runs a bounded one.
+CASES ?= 3000
+SEED  ?= 1
+fuzz: setup
+	nice -n 5 $(BIN)/python tests/fuzz/run.py --cases $(CASES) --seed $(SEED)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -1,9 +1,13 @@
-"""The Excel annex: read back semantically (values, sheets, charts, print setup), never as XML."""
+"""The Excel annex as a set of forms (Biểu số 01–09): read back semantically (values, sheets, headings, feet, print
+setup, charts), never as XML; and printed by LibreOffice on the configured paper with no text under 8 pt."""
 
 from __future__ import annotations
 
 import copy
+import re
+import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,10 @@ from support.office import convert
 from xl_bdg.form.project import Project
 from xl_bdg.report.annex import HEADER_ROW, write_annex
 from xl_bdg.report.build import load_labels
+from xl_bdg.report.issuer import report_issuer
+from xl_bdg.templating import TEMPLATES_DIR
+
+CODE = re.compile(r"^[A-Z]{2,4}_\d{2}$")
 
 
 @pytest.fixture(scope="module")
@@ -24,35 +32,64 @@ def _header(ws) -> list:
     return [c.value for c in ws[HEADER_ROW]]
 
 
-def test_annex_has_its_sheets_frozen_and_set_up_for_a4_landscape(annex):
-    labels = load_labels("vi")["annex"]
+def _kinds(sample) -> list[str]:
+    labels = load_labels("vi")
+    kinds: list[str] = []
+    for s in sample.dataset.statuses:
+        if s.used_sha256 and labels["kind"][s.kind] not in kinds:
+            kinds.append(labels["kind"][s.kind])
+    return kinds
+
+
+def test_annex_is_a_set_of_forms_each_with_heading_foot_and_print_setup(annex, sample, project: Project):
+    labels = load_labels("vi")
+    lab = labels["annex"]
     wb = load_workbook(annex)
-    assert wb.sheetnames == [labels[k] for k in ("sheet_indicators", "sheet_targets", "sheet_categories",
-                                                 "sheet_activities", "sheet_budget", "sheet_status",
-                                                 "sheet_checks")]
+    by_kind = [lab["sheet_by_kind"].format(letter="abcdefgh"[i], kind=k) for i, k in enumerate(_kinds(sample))]
+    assert wb.sheetnames == [lab["sheet_province"], *by_kind, *(lab[k] for k in (
+        "sheet_targets", "sheet_categories", "sheet_activities", "sheet_budget", "sheet_status", "sheet_checks",
+        "sheet_documents"))]
+    issuer = report_issuer(project)
+    numbers = []
     for ws in wb.worksheets:
-        assert ws.freeze_panes is not None and ws.freeze_panes.endswith(str(HEADER_ROW + 1)), ws.title
+        texts = [str(c.value) for row in ws.iter_rows(max_row=4) for c in row if c.value]
+        assert texts[0].startswith("Biểu số ") and ws["A1"].font.b, ws.title
+        numbers.append(texts[0].removeprefix("Biểu số "))
+        assert lab["attached"].format(code=issuer.doc_code) in texts, ws.title
+        assert lab["reporting"].format(name=issuer.name) in texts, ws.title
+        assert lab["receiving"].format(name=issuer.addressees[0]) in texts, ws.title
+        assert any(t.startswith("Kỳ báo cáo: " + sample.dataset.period.title("vi")) for t in texts), ws.title
+        foot = [str(c.value) for row in ws.iter_rows(min_row=HEADER_ROW + 1) for c in row if c.value]
+        assert lab["preparer"] in foot and lab["head"] in foot, ws.title
+        assert ws.print_title_rows.replace("$", "") == f"{HEADER_ROW}:{HEADER_ROW}", ws.title
+        assert ws.freeze_panes and ws.freeze_panes.endswith(str(HEADER_ROW + 1)), ws.title
         assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9", ws.title
-        assert ws.column_dimensions["A"].width > 0
-        assert ws["A1"].value and ws["A1"].font.b
+        assert ws.page_setup.scale == 100 and not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        sizes = {c.font.sz for row in ws.iter_rows() for c in row if c.value is not None}
+        assert min(sizes) >= 9, (ws.title, sizes)
+    assert numbers == ["01", *(f"02{'abcdefgh'[i]}" for i in range(len(by_kind))), "03", "04", "05", "06", "07",
+                       "08", "09"]
+
+
+def test_a3_is_configuration(sample, project: Project, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    conf = templates / "report.yaml"
+    conf.write_text(conf.read_text(encoding="utf-8").replace("paper: A4", "paper: A3"), encoding="utf-8")
+    target = write_annex(project, sample.dataset, tmp_path / "a3.xlsx", templates_dir=templates)
+    assert {str(ws.page_setup.paperSize) for ws in load_workbook(target).worksheets} == {"8"}
 
 
 def _same(shown, expected) -> bool:
     return shown is None if expected is None else shown == pytest.approx(expected)
 
 
-def test_indicator_sheet_holds_every_unit_and_the_province_figure(annex, sample, project: Project):
-    ds = sample.dataset
-    ws = load_workbook(annex)[load_labels("vi")["annex"]["sheet_indicators"]]
-    head = _header(ws)
-    names = {s.name: s.unit for s in ds.statuses}
-    unit_cols = {i: names[h] for i, h in enumerate(head) if h in names}
-    aggregated = {s.unit for s in ds.statuses if s.used_sha256}
-    assert set(unit_cols.values()) == aggregated
-    checked, code = 0, None
+def _indicator_rows(ws, project: Project):
+    """(indicator, field, row values) of each line of an indicator form (group headings skipped)."""
+    code = None
     for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
-        if row[1] is None:
-            continue  # a group heading
+        if row[1] is None or row[2] is None or row[0] == "STT":
+            continue  # a group heading, or the foot
         if isinstance(row[0], int):
             code, fid = row[1], None
             ind = project.form.indicator(code)
@@ -61,25 +98,50 @@ def test_indicator_sheet_holds_every_unit_and_the_province_figure(annex, sample,
                 fid = agg[0].id
         else:
             fid = row[1]
+        yield code, fid, row
+
+
+def test_province_form_holds_the_province_figures(annex, sample, project: Project):
+    ds = sample.dataset
+    ws = load_workbook(annex)[load_labels("vi")["annex"]["sheet_province"]]
+    checked = 0
+    for code, fid, row in _indicator_rows(ws, project):
         assert _same(row[4], ds.value(code, fid)), (code, fid)
-        for i, unit in unit_cols.items():
-            assert _same(row[i], ds.value(code, fid, unit)), (code, fid, unit)
         checked += 1
     assert checked > 40
 
 
-def test_targets_and_met_follow_the_national_strategy(annex, sample, project: Project):
+def test_each_kind_of_unit_has_its_form_with_every_unit(annex, sample, project: Project):
+    ds = sample.dataset
+    lab = load_labels("vi")
+    wb = load_workbook(annex)
+    names = {s.name: s.unit for s in ds.statuses}
+    seen: set[str] = set()
+    for i, kind in enumerate(_kinds(sample)):
+        ws = wb[lab["annex"]["sheet_by_kind"].format(letter="abcdefgh"[i], kind=kind)]
+        head = _header(ws)
+        unit_cols = {j: names[h] for j, h in enumerate(head) if h in names}
+        assert {lab["kind"][project.registry.get(u).kind] for u in unit_cols.values()} == {kind}
+        assert ws.print_title_cols.replace("$", "") == "A:E", "the indicator columns print again on each page across"
+        kind_id = project.registry.get(next(iter(unit_cols.values()))).kind
+        for code, fid, row in _indicator_rows(ws, project):
+            assert _same(row[4], ds.value(code, fid, f"kind:{kind_id}")), (code, fid)
+            for j, unit in unit_cols.items():
+                assert _same(row[j], ds.value(code, fid, unit)), (code, fid, unit)
+        seen |= set(unit_cols.values())
+    assert seen == {s.unit for s in ds.statuses if s.used_sha256}
+
+
+def test_targets_form_has_last_year_and_the_milestone(annex, sample, project: Project):
     ds = sample.dataset
     labels = load_labels("vi")
     ws = load_workbook(annex)[labels["annex"]["sheet_targets"]]
-    year = ds.period.year
-    rows = [r for r in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + len(project.targets),
-                                    values_only=True)]
+    rows = list(ws.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + len(project.targets), values_only=True))
     for t, row in zip(project.targets, rows, strict=True):
-        assert row[1] == t.code
-        assert row[4] == pytest.approx(ds.value(t.indicator))
-        assert (row[5], row[6]) == (t.t2025, t.t2030)
-        met = t.met(ds.value(t.indicator), year)
+        value = ds.value(t.indicator) if t.indicator else None
+        assert _same(row[6], value), t.code
+        assert row[7] == pytest.approx(t.milestone(ds.period.year))
+        met = t.met(value, ds.period.year)
         assert row[8] == labels["met"]["unknown" if met is None else ("yes" if met else "no")]
 
 
@@ -88,37 +150,47 @@ def test_activities_categories_budget_and_status_add_up(annex, sample, project: 
     labels = load_labels("vi")["annex"]
     wb = load_workbook(annex)
     acts = wb[labels["sheet_activities"]]
-    listed = [r for r in acts.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] is not None]
+    listed = [r for r in acts.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if isinstance(r[0], int)]
     assert len(listed) == len(ds.activities)
     assert acts.auto_filter.ref and acts.auto_filter.ref.startswith(f"A{HEADER_ROW}")
     cats = wb[labels["sheet_categories"]]
-    body = [r for r in cats.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] is not None]
+    body = [r for r in cats.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + 1 + 40, values_only=True)
+            if isinstance(r[1], int)]
     *per_category, total = body
     assert total[1] == len(ds.activities) == sum(r[1] for r in per_category)
     for r in per_category:
         assert r[1] == sum(1 for a in ds.activities if a.values.get("category") == r[0])
     budget = wb[labels["sheet_budget"]]
-    rows = [r for r in budget.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] is not None]
+    sources = project.form.lists[project.form.budget.rows_list].values
+    rows = [r for r in budget.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] in sources]
     cols = [c.id for c in project.form.budget.columns]
-    for source, *values in rows[:-1]:
-        for shown, col in zip(values, cols, strict=True):
+    assert len(rows) == len(sources)
+    for source, *values in rows:
+        for shown, col in zip(values, cols, strict=False):
             assert _same(shown, ds.budget.get((ds.province, source, col))), (source, col)
     status = wb[labels["sheet_status"]]
-    codes = [r[1] for r in status.iter_rows(min_row=HEADER_ROW + 1, max_col=2, values_only=True) if r[1]]
+    codes = [r[9] for r in status.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + len(ds.statuses),
+                                            values_only=True)]
     assert codes == [s.unit for s in ds.statuses]
 
 
-def test_native_charts_are_in_the_workbook(annex):
+def test_native_charts_are_labelled_in_words(annex):
     labels = load_labels("vi")["annex"]
     wb = load_workbook(annex)
     for key in ("sheet_targets", "sheet_categories", "sheet_budget", "sheet_status"):
         ws = wb[labels[key]]
         # openpyxl does not read charts back; the drawing part is what Excel and LibreOffice draw from.
         assert ws._charts or any("drawing" in str(r.Type) for r in ws._rels), key
-    import zipfile
-
     with zipfile.ZipFile(annex) as z:
-        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4
+        charts = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 4
+    refs = {m for xml in charts for m in re.findall(r"<(?:c:)?cat>.*?<(?:c:)?f>(.*?)</(?:c:)?f>", xml, re.S)}
+    assert len(refs) == 4
+    for ref in refs:
+        sheet, cells = ref.rsplit("!", 1)
+        ws = wb[sheet.strip("'")]
+        values = [c.value for row in ws[cells.replace("$", "")] for c in row]
+        assert values and not [v for v in values if isinstance(v, str) and CODE.match(v)], (ref, values)
 
 
 def test_text_that_looks_like_a_formula_stays_text(sample, project: Project, tmp_path):
@@ -131,22 +203,35 @@ def test_text_that_looks_like_a_formula_stays_text(sample, project: Project, tmp
     assert cell.data_type == "s"
 
 
-@pytest.mark.libreoffice
-def test_libreoffice_opens_the_annex(annex, tmp_path):
-    pdf = convert(annex, "pdf", tmp_path)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    labels = load_labels("vi")["annex"]
-    for key in ("title_indicators", "title_targets", "title_status"):
-        assert labels[key] in " ".join(text.split()), key
-
-
-def test_cross_check_warnings_are_listed_one_per_row(annex, sample, project: Project):
+def test_cross_check_warnings_are_listed_one_per_row_in_words(annex, sample, project: Project):
     """What no single workbook shows (one activity in two units, FY below H1, outliers) reaches the office."""
     ds = sample.dataset
     ws = load_workbook(annex)[load_labels("vi")["annex"]["sheet_checks"]]
-    rows = [r for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0] is not None]
+    rows = [r for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if isinstance(r[0], int)]
     assert ds.warnings, "the sample season must produce cross-check warnings for this test to mean anything"
     assert len(rows) == len(ds.warnings)
     messages = project.form.messages
-    expected = sorted((f.code, f.where, f.render(messages, "vi")[1]) for f in ds.warnings)
-    assert sorted((r[4], r[3], r[5]) for r in rows) == expected
+    expected = sorted((f.where, *f.render(messages, "vi")) for f in ds.warnings)
+    assert sorted((r[3], r[4], r[5]) for r in rows) == expected
+    assert not [r for r in rows for v in r if isinstance(v, str) and re.fullmatch(r"[a-z]+(-[a-z0-9]+)+", v)]
+
+
+def _pages(pdf: Path) -> list[tuple[float, float]]:
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    return [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_the_annex_on_a4_with_no_text_under_8_pt(annex, tmp_path):
+    pdf = convert(annex, "pdf", tmp_path)
+    pages = _pages(pdf)
+    assert pages and all(p == pytest.approx((841.89, 595.28), abs=1) for p in pages), set(pages)
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    heights = [float(y1) - float(y0) for y0, y1 in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', xml)]
+    assert heights and min(heights) >= 8.0, f"text printed at {min(heights):.1f} pt"
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    labels = load_labels("vi")["annex"]
+    for key in ("title_province", "title_targets", "title_status", "preparer", "head"):
+        assert labels[key] in text, key

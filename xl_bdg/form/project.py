@@ -8,8 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..catalogue import load_yaml
 from ..periods import Period, action_month_window, parse_period
 from ..resources import data_dir
 from .definition import Form, FormError, load_form
@@ -73,7 +72,7 @@ def load_project(path: Path | None = None) -> Project:
 def _load_cached(base: Path) -> Project:
     form = load_form(base)
     try:
-        config = yaml.safe_load((base / "province.yaml").read_text(encoding="utf-8")) or {}
+        config = load_yaml((base / "province.yaml").read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
         raise FormError(f"province.yaml: file not found in {base}") from exc
     registry = load_registry(base / config.get("registry", "units.yaml"))

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ..catalogue import load_yaml
 from ..text import nfc
 from .definition import UNIT_KINDS, FormError
 
@@ -108,7 +109,7 @@ class Registry:
 def load_registry(path: Path) -> Registry:
     """Load and check a unit registry file; raise FormError naming the bad entry."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise FormError(f"{path.name}: file not found at {path}") from exc
     except yaml.YAMLError as exc:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..catalogue import load_yaml
 from ..errors import FormError
 from ..text import nfc
 
@@ -127,7 +126,7 @@ def _target(raw: dict[str, Any], where: str, indicators: set[str]) -> Target:
 
 def load_targets(path: Path, indicators: set[str]) -> tuple[tuple[Target, ...], dict[str, str]]:
     """The targets of `targets.yaml` and each set's source document; raise FormError naming a broken entry."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     sources = {k: nfc(str(v)) for k, v in (raw.get("sources") or {}).items()}
     if "source" in raw:  # the older one-set file named only the Strategy's source
         sources.setdefault("strategy", nfc(raw["source"]))

@@ -35,7 +35,7 @@ from ..form.project import Project
 from ..submission import ActivityRow, CellValue, Submission
 from ..text import nfc
 from .cellinfo import CellFacts, cell_facts
-from .coerce import coerce, is_empty
+from .coerce import NEEDS_COERCE, coerce, is_empty, plain
 from .safety import Inspection, filled_rows, finding, inspect_file, uncached_formulas
 
 #: A run of this many empty rows ends the activity table; anything below it is reported, not read.
@@ -165,6 +165,10 @@ class _Reader:
         """The typed value of one input cell, with a finding for anything coercion had to say."""
         raw = grid.get(row, col)
         a1 = a1 or ref(row, col)
+        if not formulas and sheet not in self.facts:
+            value = plain(raw, ftype)  # a cell that holds its type already: nothing to report
+            if value is not NEEDS_COERCE:
+                return CellValue(value, sheet, a1)
         if formulas and (row, col) in formulas:
             self.add("formula-no-value", sheet, a1, label=label)
             return CellValue(None, sheet, a1)
@@ -386,6 +390,7 @@ class _Reader:
         facts = self.facts.get(title)
         errors = facts.errors if facts is not None else {}
         stray: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        fast = not formulas and facts is None  # no formula and no error or percentage cell on the sheet
         empty_run, row = 0, self.lay.activity_first_row
         last = len(grid.rows)
         while row <= last:
@@ -407,14 +412,29 @@ class _Reader:
                 self.add("too-many-rows", title, ref(row, cols[0][2]), value=f">{self.form.activity_max_rows}",
                          max=self.form.activity_max_rows)
                 return False
-            values = {cid: self.cell(grid, title, row, c, ftype, label, formulas, f"{letter}{row}")
-                      for cid, ftype, c, letter, label in cols}
+            if fast:
+                values = self._plain_row(grid, title, row, line, formulas)
+            else:
+                values = {cid: self.cell(grid, title, row, c, ftype, label, formulas, f"{letter}{row}")
+                          for cid, ftype, c, letter, label in cols}
             sub.activities.append(ActivityRow(row=row, values=values))
             row += 1
         self._report_stray(title, stray)
         if row <= last:
             self._after_gap(grid, title, row, [c for _, _, c, _, _ in cols])
         return True
+
+    def _plain_row(self, grid: _Grid, title: str, row: int, line: list[Any],
+                   formulas: set[tuple[int, int]]) -> dict[str, CellValue]:
+        """The values of an activity row on a sheet with no formula and no error or percentage cell: the same as
+        `cell` for each column, with the common case (a cell that holds its type) done inline."""
+        width = len(line)
+        values: dict[str, CellValue] = {}
+        for cid, ftype, c, letter, label in self.plan.activity_cols:
+            value = plain(line[c - 1] if c <= width else None, ftype)
+            values[cid] = (CellValue(value, title, f"{letter}{row}") if value is not NEEDS_COERCE
+                           else self.cell(grid, title, row, c, ftype, label, formulas, f"{letter}{row}"))
+        return values
 
     def _stray_errors(self, title: str, row: int, errors: dict[tuple[int, int], str],
                       stray: dict[tuple[str, str], list[tuple[int, str]]]) -> bool:

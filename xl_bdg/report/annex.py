@@ -1,20 +1,25 @@
-"""The Excel annex of the province report (biểu tổng hợp): indicators by unit with the national targets, activities
-by category, the list of all activities, budget by source and the submission status, with native Excel charts.
+"""The Excel annex of the province report (biểu tổng hợp): a set of forms, Biểu số 01–09 — the province's indicators
+with the Strategy targets, the indicators by unit (one form per kind of unit), the targets with baseline, last year
+and the milestone, activities by category, the list of activities, budget by source, the submissions, the
+cross-checks and the documents the units issued — with native Excel charts labelled in words.
 
 Built from the same report context as the Word and HTML report, so the three never disagree. Headings come from
-report_templates/labels.yaml. Sheets are frozen under their headers, sized, and set up for A4 landscape.
+report_templates/labels.yaml; the heading, foot and print setup of every form from annex_form.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import string
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
@@ -23,56 +28,32 @@ from ..dataset import Dataset
 from ..fileio import atomic_path
 from ..form.project import Project
 from ..sanitize import clean
-from ..text import is_formula_like
+from .annex_form import (
+    BOLD,
+    BOX,
+    DEC,
+    GROUP_FILL,
+    HEADER_ROW,
+    INT,
+    ITALIC,
+    MET_FILL,
+    NOT_MET_FILL,
+    PLAIN,
+    FormInfo,
+    fit_rows,
+    foot,
+    form_info,
+    form_sheet,
+    put,
+)
 from .build import build_context, report_config
-from .context import ReportContext, TargetRow
+from .context import IndicatorRow, ReportContext, TargetRow
 
-TITLE = Font(name="Times New Roman", size=13, bold=True)
-BOLD = Font(name="Times New Roman", size=11, bold=True)
-PLAIN = Font(name="Times New Roman", size=11)
-ITALIC = Font(name="Times New Roman", size=11, italic=True)
-HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
-GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
-MET_FILL, NOT_MET_FILL = PatternFill("solid", fgColor="E2F0D9"), PatternFill("solid", fgColor="FBE2E2")
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-INT, DEC = "#,##0", "#,##0.0"
-HEADER_ROW = 4
-
-
-def _sheet(wb: Workbook, title: str, heading: str, period_line: str, headers: list[str],
-           widths: list[float]) -> Worksheet:
-    ws = wb.create_sheet(title[:31])
-    ws["A1"], ws["A2"] = heading, period_line
-    ws["A1"].font, ws["A2"].font = TITLE, ITALIC
-    for col, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = ws.cell(row=HEADER_ROW, column=col, value=text)
-        cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEAD_FILL, CENTER, BOX
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.row_dimensions[HEADER_ROW].height = 45
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    return ws
+__all__ = ["HEADER_ROW", "write_annex"]
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, font: Font = PLAIN) -> None:
-    value = clean(value)  # a control character in a unit's text would make openpyxl refuse the whole annex
-    if isinstance(value, str) and is_formula_like(value):
-        cell = ws.cell(row=row, column=col)
-        cell.value, cell.data_type = value, "s"  # user text that looks like a formula stays text
-    else:
-        cell = ws.cell(row=row, column=col, value=value)
-    cell.font, cell.border = font, BOX
-    cell.alignment = WRAP
-    if fmt:
-        cell.number_format = fmt
+    put(ws, row, col, clean(value), fmt, font)  # a control character in a unit's text would refuse the whole annex
 
 
 def _rows(ws: Worksheet, rows: Iterable[list[Any]], fmts: list[str | None], start: int = HEADER_ROW + 1,
@@ -82,16 +63,21 @@ def _rows(ws: Worksheet, rows: Iterable[list[Any]], fmts: list[str | None], star
         for c, (value, fmt) in enumerate(zip(values, fmts, strict=True), start=1):
             _put(ws, r, c, value, fmt, font)
         r += 1
+    fit_rows(ws, start, r - 1)
     return r
 
 
 def _chart(ws: Worksheet, title: str, cats: tuple[int, int, int], data: list[tuple[int, int, int]], anchor: str,
-           horizontal: bool = True, y_title: str | None = None, stacked: bool = False) -> None:
-    """A native bar chart; cats/data are (column, first row, last row), each data block with its header row above."""
+           horizontal: bool = True, y_title: str | None = None, stacked: bool = False) -> int:
+    """A native bar chart; cats/data are (column, first row, last row), each data block with its header row above.
+    Its height grows with the number of categories, so that their words (never codes) do not overlap. Returns how
+    many rows it covers."""
     chart = BarChart()
     chart.type = "bar" if horizontal else "col"
     chart.title, chart.style = title, 10
-    chart.height, chart.width = 9, 18
+    n = cats[2] - cats[1] + 1
+    chart.height, chart.width = (max(9.0, 1.1 * n + 3) if horizontal else 9.0), 24
+    chart.y_axis.number_format = "#,##0"  # short tick labels: a program turns long ones on their side
     if y_title:
         chart.y_axis.title = y_title
     if stacked:
@@ -102,180 +88,267 @@ def _chart(ws: Worksheet, title: str, cats: tuple[int, int, int], data: list[tup
     if horizontal:
         chart.y_axis.majorGridlines = None
         chart.x_axis.scaling.orientation = "maxMin"  # first category on top, as in the table
+    # Axis labels at 9 pt, never turned: a program's default may print them smaller than the tables.
+    chart.x_axis.txPr = chart.y_axis.txPr = _text_props(900)
+    chart.x_axis.delete = chart.y_axis.delete = False
     # A chart cut by a page break prints in two halves: start it on a page of its own.
     row = int("".join(ch for ch in anchor if ch.isdigit()))
     ws.row_breaks.append(Break(id=row - 1))
     ws.add_chart(chart, anchor)
+    return int(chart.height / 0.5) + 1  # rows of the default 15 pt (0.53 cm)
 
 
-def _indicators(wb: Workbook, ctx: ReportContext, project: Project, dataset: Dataset, line: str) -> None:
+def _text_props(size: int) -> RichText:
+    props = CharacterProperties(sz=size)
+    return RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
+                    p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
+
+
+def _chart_data(ws: Worksheet, col: int, top: int, head: list[str], rows: list[list[Any]]) -> tuple[int, int]:
+    """A chart's small table beside the form (outside its print area): the header at `top`, then `rows`; returns
+    the first and last data rows."""
+    for c, text in enumerate(head, start=col):
+        _put(ws, top, c, text, None, BOLD)
+    for r, values in enumerate(rows, start=top + 1):
+        for c, value in enumerate(values, start=col):
+            _put(ws, r, c, value, DEC if isinstance(value, float) else None)
+    ws.column_dimensions[get_column_letter(col)].width = 40
+    return top + 1, top + len(rows)
+
+
+def _print_area(ws: Worksheet, last_col: int, last_row: int) -> None:
+    # The form and its chart print; a chart's own small table beside it does not.
+    ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
+
+
+def _group_row(ws: Worksheet, r: int, number: str, title: str, width: int) -> None:
+    _put(ws, r, 1, number, None, BOLD)
+    _put(ws, r, 2, None)
+    _put(ws, r, 3, title, None, BOLD)
+    for c in range(1, width + 1):
+        ws.cell(row=r, column=c).fill = GROUP_FILL
+        ws.cell(row=r, column=c).border = BOX
+    fit_rows(ws, r, r)
+
+
+def _line(row: IndicatorRow, no: int) -> list[Any]:
+    code, _, fid = row.fig_id.partition("|")
+    return [no if row.level == 0 else None, code if row.level == 0 else fid, row.label, row.unit]
+
+
+def _province(wb: Workbook, info: FormInfo) -> None:
+    """Biểu 01: the province's figures, indicator by indicator, with the Strategy target each one is held to."""
+    ctx = info.ctx
     lab = ctx.labels
-    units = [s for s in ctx.statuses if s.aggregated]
     targets: dict[str, TargetRow] = {}
     for t in ctx.targets:
         targets.setdefault(t.indicator, t)
     head = [lab["col"]["no"], lab["col"]["code"], lab["col"]["indicator"], lab["col"]["unit"],
-            lab["province_total"], lab["col"]["units_reporting"], lab["col"]["target_2025"],
-            lab["col"]["target_2030"], lab["col"]["met"], *(u.name for u in units)]
-    ws = _sheet(wb, lab["annex"]["sheet_indicators"], lab["annex"]["title_indicators"], line, head,
-                [5, 12, 48, 11, 13, 9, 10, 10, 12, *([13] * len(units))])
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=6)
-    # One column per unit is too wide for one page: print across a few pages, the indicator columns on each.
-    ws.page_setup.fitToWidth = max(1, -(-len(units) // 12))
-    ws.print_title_cols = "A:E"
+            lab["province_total"], lab["col"]["units_reporting"], lab["col"]["target_now"], lab["col"]["met"]]
+    ws = form_sheet(wb, info, "01", lab["annex"]["sheet_province"], lab["annex"]["title_province"], head,
+                    [5, 9, 40, 10, 11, 8, 10, 11])
     r, no = HEADER_ROW + 1, 0
     for sec in ctx.sections:
         if not sec.rows:
             continue
-        _put(ws, r, 1, f"{sec.number}", None, BOLD)
-        _put(ws, r, 2, None)
-        _put(ws, r, 3, sec.title, None, BOLD)
-        for c in range(1, len(head) + 1):
-            ws.cell(row=r, column=c).fill = GROUP_FILL
-            ws.cell(row=r, column=c).border = BOX
+        _group_row(ws, r, str(sec.number), sec.title, len(head))
         r += 1
         for row in sec.rows:
-            code, _, fid = row.fig_id.partition("|")
             no += row.level == 0
-            fmt = INT if row.value.decimals == 0 else DEC
+            code = row.fig_id.partition("|")[0]
             tgt = targets.get(code) if row.level == 0 and not row.heading else None
-            values = [no if row.level == 0 else None, code if row.level == 0 else fid, row.label, row.unit,
-                      None if row.heading else row.value.value, None if row.heading else row.units.value,
-                      tgt.t2025.value if tgt else None, tgt.t2030.value if tgt else None,
-                      tgt.met_text if tgt else None]
-            values += [None if row.heading else dataset.value(code, fid or None, u.code) for u in units]
-            _rows(ws, [values], [None, None, None, None, fmt, INT, DEC, DEC, None, *([fmt] * len(units))], r,
-                  ITALIC if row.level else PLAIN)
+            values = [*_line(row, no), None if row.heading else row.value.value,
+                      None if row.heading else row.units.value,
+                      f"{tgt.sign} {tgt.target_now}" if tgt else None, tgt.met_text if tgt else None]
+            fmt = INT if row.value.decimals == 0 else DEC
+            _rows(ws, [values], [None, None, None, None, fmt, INT, None, None], r, ITALIC if row.level else PLAIN)
             if row.level:
                 ws.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top", indent=2)
             if tgt and tgt.met is not None:
-                ws.cell(row=r, column=9).fill = MET_FILL if tgt.met else NOT_MET_FILL
+                ws.cell(row=r, column=8).fill = MET_FILL if tgt.met else NOT_MET_FILL
             r += 1
-    for col in range(10, len(head) + 1):
-        ws.cell(row=HEADER_ROW, column=col).alignment = Alignment(text_rotation=90, horizontal="center",
-                                                                   vertical="bottom", wrap_text=True)
-    ws.row_dimensions[HEADER_ROW].height = 130
+    foot(ws, info, r - 1)
 
 
-def _targets(wb: Workbook, ctx: ReportContext, line: str) -> None:
+def _by_kind(wb: Workbook, info: FormInfo, dataset: Dataset) -> None:
+    """Biểu 02a, 02b, …: the indicators unit by unit, one form per kind of unit (a kind's total, then its units), so
+    that a page holds a readable number of unit columns; wider kinds continue on the next page across."""
+    ctx = info.ctx
     lab = ctx.labels
-    head = [lab["col"]["no"], lab["col"]["code"], lab["col"]["indicator"], lab["col"]["unit"], lab["col"]["value"],
-            lab["col"]["target_2025"], lab["col"]["target_2030"], lab["col"]["target_now"], lab["col"]["met"],
-            lab["col"]["source"]]
-    ws = _sheet(wb, lab["annex"]["sheet_targets"], lab["annex"]["title_targets"], line, head,
-                [5, 9, 55, 7, 11, 11, 11, 11, 14, 24])
-    end = _rows(ws, ([i, t.code, f"{t.label} ({t.sign})", t.unit, t.value.value, t.t2025.value, t.t2030.value,
-                      t.target_now.value, t.met_text, t.figure_from] for i, t in enumerate(ctx.targets, start=1)),
+    kinds: dict[str, list[Any]] = {}
+    for s in ctx.statuses:
+        if s.aggregated:
+            kinds.setdefault(s.kind, []).append(s)
+    codes = {lab["kind"].get(k, k): k for k in lab["kind"]}
+    for letter, (kind, units) in zip(string.ascii_lowercase, kinds.items(), strict=False):
+        kind_id = codes.get(kind, kind)
+        head = [lab["col"]["no"], lab["col"]["code"], lab["col"]["indicator"], lab["col"]["unit"],
+                lab["annex"]["kind_total"].format(kind=kind.lower()), *(u.name for u in units)]
+        # The code column is kept narrow: the indicator's words are what a reader reads.
+        ws = form_sheet(wb, info, f"02{letter}", lab["annex"]["sheet_by_kind"].format(letter=letter, kind=kind),
+                        lab["annex"]["title_by_kind"].format(kind=kind.upper()), head,
+                        [5, 8, 34, 9, 11, *([10] * len(units))], repeat_cols=5)
+        r, no = HEADER_ROW + 1, 0
+        for sec in ctx.sections:
+            if not sec.rows:
+                continue
+            _group_row(ws, r, str(sec.number), sec.title, len(head))
+            r += 1
+            for row in sec.rows:
+                no += row.level == 0
+                code, _, fid = row.fig_id.partition("|")
+                fmt = INT if row.value.decimals == 0 else DEC
+                values = [*_line(row, no),
+                          None if row.heading else dataset.value(code, fid or None, f"kind:{kind_id}"),
+                          *(None if row.heading else dataset.value(code, fid or None, u.code) for u in units)]
+                _rows(ws, [values], [None, None, None, None, *([fmt] * (len(units) + 1))], r,
+                      ITALIC if row.level else PLAIN)
+                r += 1
+        for col in range(5, len(head) + 1):
+            ws.cell(row=HEADER_ROW, column=col).alignment = Alignment(text_rotation=90, horizontal="center",
+                                                                       vertical="bottom", wrap_text=True)
+        ws.row_dimensions[HEADER_ROW].height = 130
+        foot(ws, info, r - 1)
+
+
+def _targets(wb: Workbook, info: FormInfo) -> None:
+    ctx = info.ctx
+    lab, doc = ctx.labels, ctx.labels["doc"]
+    prev = doc["col_previous"].format(period=ctx.previous) if ctx.previous else lab["no_data"]
+    head = [lab["col"]["no"], doc["col_goal"], lab["col"]["indicator"], lab["col"]["unit"], doc["col_baseline"],
+            prev, doc["col_now"], lab["col"]["target_now"], lab["col"]["met"], lab["col"]["source"]]
+    ws = form_sheet(wb, info, "03", lab["annex"]["sheet_targets"], lab["annex"]["title_targets"], head,
+                    [5, 7, 32, 6, 8, 8, 8, 9, 10, 7], repeat_cols=3)
+    end = _rows(ws, ([i, t.goal or None, f"{t.label} ({t.sign})", t.unit, t.baseline.value, t.previous.value,
+                      t.value.value, t.target_now.value, t.met_text, t.figure_from]
+                     for i, t in enumerate(ctx.targets, start=1)),
                 [None, None, None, None, DEC, DEC, DEC, DEC, None, None])
     for r, t in enumerate(ctx.targets, start=HEADER_ROW + 1):
         if t.met is not None:
             ws.cell(row=r, column=9).fill = MET_FILL if t.met else NOT_MET_FILL
+    last = foot(ws, info, end - 1)
     pct = [t for t in ctx.targets if t.unit == "%"]
-    if pct:  # the chart compares like with like (targets stated in %), from a small table under the list
-        top = end + 2
-        for c, text in enumerate([lab["col"]["code"], lab["chart"]["targets_value"], lab["chart"]["targets_2025"],
-                                  lab["chart"]["targets_2030"]], start=2):
-            _put(ws, top, c, text, None, BOLD)
-        _rows(ws, ([None, t.code, t.value.value, t.t2025.value, t.t2030.value] for t in pct),
-              [None, None, DEC, DEC, DEC], top + 1)
-        first, last = top + 1, top + len(pct)
-        _chart(ws, lab["chart"]["targets_title"], (2, first, last), [(3, first, last), (4, first, last),
-                                                                     (5, first, last)], f"G{top}")
+    if pct:  # the chart compares like with like (targets stated in %), from a small table beside the form
+        col = len(head) + 2
+        data = _chart_data(ws, col, last + 2, [lab["col"]["indicator"], lab["chart"]["targets_value"],
+                                                lab["col"]["target_now"]],
+                           [[t.label, t.value.value, t.target_now.value] for t in pct])  # words, never a code
+        first, end_row = data
+        rows = _chart(ws, lab["chart"]["targets_title"], (col, first, end_row),
+                      [(col + 1, first, end_row), (col + 2, first, end_row)], f"A{last + 3}")
+        _print_area(ws, len(head), last + 3 + rows)
+    else:
+        _print_area(ws, len(head), last)
 
 
-def _categories(wb: Workbook, ctx: ReportContext, line: str, summ: dict[str, Any]) -> None:
+def _categories(wb: Workbook, info: FormInfo, summ: dict[str, Any]) -> None:
+    ctx = info.ctx
     lab = ctx.labels
     sums = summ["sums"]
     head = [lab["col"]["category"], lab["col"]["activities"], *(lab["col"].get(c, c) for c in sums),
             lab["col"]["part_f_pct"]]
-    ws = _sheet(wb, lab["annex"]["sheet_categories"], lab["annex"]["title_categories"], line, head,
-                [30, 12, *([15] * len(sums)), 12])
+    ws = form_sheet(wb, info, "04", lab["annex"]["sheet_categories"], lab["annex"]["title_categories"], head,
+                    [24, 10, *([13] * len(sums)), 10])
     fmts = [None, INT, *([INT] * len(sums)), DEC]
     end = _rows(ws, ([c.category, c.count.value, *(c.sums[s].value for s in sums), c.female_pct.value]
                      for c in ctx.categories), fmts)
     t = ctx.categories_total
     _rows(ws, [[t.category, t.count.value, *(t.sums[s].value for s in sums), t.female_pct.value]], fmts, end, BOLD)
+    last = foot(ws, info, end)
+    rows = 0
     if ctx.categories:
-        _chart(ws, lab["chart"]["categories_title"], (1, HEADER_ROW + 1, end - 1), [(2, HEADER_ROW + 1, end - 1)],
-               f"A{end + 3}")
+        rows = _chart(ws, lab["chart"]["categories_title"], (1, HEADER_ROW + 1, end - 1),
+                      [(2, HEADER_ROW + 1, end - 1)], f"A{last + 3}")
+    _print_area(ws, len(head), last + 3 + rows)
 
 
-def _activities(wb: Workbook, ctx: ReportContext, project: Project, dataset: Dataset, line: str,
-                summ: dict[str, Any]) -> None:
+def _activities(wb: Workbook, info: FormInfo, project: Project, dataset: Dataset, summ: dict[str, Any]) -> None:
+    ctx = info.ctx
     lab = ctx.labels
     cols = [project.form.activity_column(c) for c in summ["list_columns"]]
-    head = [lab["col"]["no"], lab["col"]["unit_code"], lab["col"]["unit_name"],
-            *(c.label_en if ctx.lang == "en" else c.label for c in cols)]
-    ws = _sheet(wb, lab["annex"]["sheet_activities"], lab["annex"]["title_activities"], line, head,
-                [6, 14, 24, *(min(max(c.width, 9), 40) for c in cols)])
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=4)
+    head = [lab["col"]["no"], lab["col"]["unit_name"], *(c.label_en if ctx.lang == "en" else c.label for c in cols)]
+    ws = form_sheet(wb, info, "05", lab["annex"]["sheet_activities"], lab["annex"]["title_activities"], head,
+                    [5, 20, *(min(max(c.width, 9), 30) for c in cols)], repeat_cols=2)
     names = {s.code: s.name for s in ctx.statuses}
     order = {s.code: i for i, s in enumerate(ctx.statuses)}
     acts = sorted(dataset.activities, key=lambda a: (order.get(a.unit, 10**6), a.row))
-    fmts = [None, None, None, *("DD/MM/YYYY" if c.type == "date" else (INT if c.type in ("count", "money") else None)
-                                for c in cols)]
+    fmts = [None, None, *("DD/MM/YYYY" if c.type == "date" else (INT if c.type in ("count", "money") else None)
+                          for c in cols)]
 
     def cell(v: Any) -> Any:
         return v if isinstance(v, (int, float, str, dt.date)) or v is None else str(v)
 
-    end = _rows(ws, ([i, a.unit, names.get(a.unit, a.unit), *(cell(a.values.get(c.id)) for c in cols)]
+    end = _rows(ws, ([i, names.get(a.unit, a.unit), *(cell(a.values.get(c.id)) for c in cols)]
                      for i, a in enumerate(acts, start=1)), fmts)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(head))}{max(end - 1, HEADER_ROW)}"
+    foot(ws, info, end - 1)
 
 
-def _budget(wb: Workbook, ctx: ReportContext, line: str) -> None:
+def _budget(wb: Workbook, info: FormInfo) -> None:
+    ctx = info.ctx
     lab = ctx.labels
-    ws = _sheet(wb, lab["annex"]["sheet_budget"], lab["annex"]["title_budget"], line,
-                [lab["col"]["budget_source"], *ctx.budget_columns], [32, *([20] * len(ctx.budget_columns))])
+    ws = form_sheet(wb, info, "06", lab["annex"]["sheet_budget"], lab["annex"]["title_budget"],
+                    [lab["col"]["budget_source"], *ctx.budget_columns], [30, *([20] * len(ctx.budget_columns))])
     fmts = [None, *([INT] * len(ctx.budget_columns))]
     end = _rows(ws, ([b.source, *(v.value for v in b.values)] for b in ctx.budget), fmts)
     _rows(ws, [[ctx.budget_total.source, *(v.value for v in ctx.budget_total.values)]], fmts, end, BOLD)
-    _chart(ws, lab["annex"]["sheet_budget"], (1, HEADER_ROW + 1, end - 1),
-           [(c, HEADER_ROW + 1, end - 1) for c in range(2, 2 + len(ctx.budget_columns))], f"A{end + 3}")
+    last = foot(ws, info, end)
+    rows = _chart(ws, lab["chart"]["budget_title"], (1, HEADER_ROW + 1, end - 1),
+                  [(c, HEADER_ROW + 1, end - 1) for c in range(2, 2 + len(ctx.budget_columns))], f"A{last + 3}")
+    _print_area(ws, 1 + len(ctx.budget_columns), last + 3 + rows)
 
 
-def _status(wb: Workbook, ctx: ReportContext, line: str) -> None:
+def _status(wb: Workbook, info: FormInfo) -> None:
+    ctx = info.ctx
     lab = ctx.labels
     col = lab["col"]
-    head = [col["no"], col["unit_code"], col["unit_name"], col["kind"], col["received_at"], col["on_time"],
-            col["status"], col["errors"], col["warnings"], col["versions"]]
-    ws = _sheet(wb, lab["annex"]["sheet_status"], lab["annex"]["title_status"], line, head,
-                [6, 15, 38, 22, 17, 13, 26, 9, 11, 10])
-    end = _rows(ws, ([s.no, s.code, s.name, s.kind, s.received, s.timeliness, s.status, s.errors.value,
-                      s.warnings.value, s.versions.value] for s in ctx.statuses),
-                [None, None, None, None, None, None, None, INT, INT, INT])
+    head = [col["no"], col["unit_name"], col["kind"], col["received_at"], col["on_time"], col["status"],
+            col["errors"], col["warnings"], col["versions"], col["unit_code"]]
+    ws = form_sheet(wb, info, "07", lab["annex"]["sheet_status"], lab["annex"]["title_status"], head,
+                    [5, 28, 13, 14, 10, 14, 6, 8, 7, 13])
+    end = _rows(ws, ([s.no, s.name, s.kind, s.received, s.timeliness, s.status, s.errors.value,
+                      s.warnings.value, s.versions.value, s.code] for s in ctx.statuses),
+                [None, None, None, None, None, None, INT, INT, INT, None])
     ws.auto_filter.ref = f"A{HEADER_ROW}:J{max(end - 1, HEADER_ROW)}"
-    # A small count table beside the list feeds the chart: units on time, late, not received.
+    last = foot(ws, info, end - 1)
+    # A small count table beside the form feeds the chart: units on time, late, not received.
     keys = ["on_time", "late", "missing"]
-    _put(ws, HEADER_ROW, 12, col["on_time"], None, BOLD)
-    _put(ws, HEADER_ROW, 13, col["count"], None, BOLD)
-    for i, key in enumerate(keys, start=HEADER_ROW + 1):
-        _put(ws, i, 12, lab["timeliness"][key])
-        _put(ws, i, 13, sum(1 for s in ctx.statuses if s.timely_id == key), INT)
-    ws.column_dimensions["L"].width, ws.column_dimensions["M"].width = 16, 10
-    last = HEADER_ROW + len(keys)
-    _chart(ws, lab["chart"]["status_title"], (12, HEADER_ROW + 1, last), [(13, HEADER_ROW + 1, last)],
-           f"B{max(end, last) + 2}", horizontal=False)
+    c0 = len(head) + 2
+    first, end_row = _chart_data(ws, c0, last + 2, [col["on_time"], col["count"]],
+                                 [[lab["timeliness"][k], sum(1 for s in ctx.statuses if s.timely_id == k)]
+                                  for k in keys])
+    rows = _chart(ws, lab["chart"]["status_title"], (c0, first, end_row), [(c0 + 1, first, end_row)],
+                  f"B{last + 3}", horizontal=False)
+    _print_area(ws, len(head), last + 3 + rows)
 
 
-def _checks(wb: Workbook, ctx: ReportContext, project: Project, dataset: Dataset, line: str) -> None:
-    """The warnings no single workbook can show (FY below H1, outliers, one activity in two units), one per row."""
-    lab = ctx.labels
-    col = lab["col"]
-    head = [col["no"], col["unit_code"], col["file"], col["where"], col["code"], col["problem"]]
-    ws = _sheet(wb, lab["annex"]["sheet_checks"], lab["annex"]["title_checks"], line, head, [6, 15, 30, 18, 24, 90])
+def _checks(wb: Workbook, info: FormInfo, project: Project, dataset: Dataset) -> None:
+    """The warnings no single workbook can show (FY below H1, outliers, one activity in two units), one per row, in
+    words: the finding's title and message, never its code."""
+    ctx = info.ctx
+    col = ctx.labels["col"]
+    head = [col["no"], col["unit_name"], col["file"], col["where"], col["problem"], col["fix"]]
+    ws = form_sheet(wb, info, "08", ctx.labels["annex"]["sheet_checks"], ctx.labels["annex"]["title_checks"], head,
+                    [5, 16, 18, 11, 18, 32])
+    names = {s.code: s.name for s in ctx.statuses}
     rows = []
     for n, f in enumerate(dataset.warnings, start=1):
-        _, text = f.render(project.form.messages, ctx.lang)
-        rows.append([n, f.params.get("unit") or f.value, f.file, f.where, f.code, text])
+        title, text = f.render(project.form.messages, ctx.lang)
+        unit = f.params.get("unit") or f.value
+        rows.append([n, names.get(str(unit), unit), f.file, f.where, title, text])
     end = _rows(ws, rows, [None] * len(head))
     ws.auto_filter.ref = f"A{HEADER_ROW}:F{max(end - 1, HEADER_ROW)}"
-    width = ws.column_dimensions["F"].width
-    for row in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=6, max_col=6):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-        # Spreadsheet programs do not grow a row for wrapped text written by another program: size it here.
-        lines = -(-len(str(row[0].value or "")) // int(width * 1.1))
-        ws.row_dimensions[row[0].row].height = 15 * max(1, lines)
+    foot(ws, info, end - 1)
+
+
+def _documents(wb: Workbook, info: FormInfo) -> None:
+    ctx = info.ctx
+    lab, doc = ctx.labels, ctx.labels["doc"]
+    head = [lab["col"]["no"], lab["col"]["unit_name"], doc["col_document"], doc["col_about"]]
+    ws = form_sheet(wb, info, "09", lab["annex"]["sheet_documents"], lab["annex"]["title_documents"], head,
+                    [5, 25, 30, 40])
+    end = _rows(ws, ([d.no, d.unit, d.document, d.about] for d in ctx.documents), [None] * 4)
+    foot(ws, info, end - 1)
 
 
 def write_annex(project: Project, dataset: Dataset, target: Path, lang: str = "vi",
@@ -283,16 +356,18 @@ def write_annex(project: Project, dataset: Dataset, target: Path, lang: str = "v
     """Write the annex workbook to `target` (atomically) and return it."""
     ctx = ctx or build_context(project, dataset, lang, None, templates_dir)
     conf = report_config(templates_dir)
-    line = ctx.labels["annex"]["period_line"].format(period=ctx.period.title, generated=ctx.generated)
+    info = form_info(ctx, conf)
     wb = Workbook()
     wb.remove(wb.active)
-    _indicators(wb, ctx, project, dataset, line)
-    _targets(wb, ctx, line)
-    _categories(wb, ctx, line, conf["activity_summary"])
-    _activities(wb, ctx, project, dataset, line, conf["activity_summary"])
-    _budget(wb, ctx, line)
-    _status(wb, ctx, line)
-    _checks(wb, ctx, project, dataset, line)
+    _province(wb, info)
+    _by_kind(wb, info, dataset)
+    _targets(wb, info)
+    _categories(wb, info, conf["activity_summary"])
+    _activities(wb, info, project, dataset, conf["activity_summary"])
+    _budget(wb, info)
+    _status(wb, info)
+    _checks(wb, info, project, dataset)
+    _documents(wb, info)
     wb.properties.title = f"{ctx.labels['annex']['title']} — {ctx.period.title}"
     wb.properties.creator = "xl-bdg"
     with atomic_path(target) as tmp:

@@ -12,9 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..catalogue import words
+from ..catalogue import load_yaml, words
 from ..dataset import Dataset, UnitStatus
 from ..form.definition import Indicator
 from ..form.project import Project
@@ -50,7 +48,7 @@ from .targets import target_rows
 # --- configuration ---------------------------------------------------------------------------------------------
 @lru_cache(maxsize=8)
 def _yaml(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return load_yaml(path.read_text(encoding="utf-8")) or {}
 
 
 #: Sections of the tool's words (schemas/words/) that the documents share, merged into their labels under these names.

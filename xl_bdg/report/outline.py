@@ -11,8 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..catalogue import load_yaml
 from ..dataset import Dataset
 from ..form.project import Project
 from ..templating import templates_dir as _templates
@@ -24,7 +23,7 @@ from .wording import compose, join, mark, sentences
 
 @lru_cache(maxsize=8)
 def _sections(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return load_yaml(path.read_text(encoding="utf-8")) or {}
 
 
 def editable_sections(lang: str, templates_dir: Path | None = None) -> dict[str, list[str]]:
