@@ -83,12 +83,13 @@ def bench_xlbdg(folder: Path, workers: int) -> dict[str, Any]:
     project = load_project()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t, c = time.perf_counter(), time.process_time()
-    report, subs = validate_paths([folder], project, PERIOD, workers=workers)
+    period = project.period(PERIOD)
+    report, subs = validate_paths([folder], project, period, workers=workers, submissions=True)
     wall, cpu_main = time.perf_counter() - t, time.process_time() - c
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_workers = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     # The rule pass alone (stack + one pandera pass per sheet), on the submissions just read.
-    contexts = [check_metadata(s, project, PERIOD, None)[1] for s in subs.values()]
+    contexts = [check_metadata(s, project, period, None)[1] for s in subs.values()]
     t = time.perf_counter()
     batch = stack(project, list(subs.values()), contexts)
     stacked = time.perf_counter() - t

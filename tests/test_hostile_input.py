@@ -141,10 +141,12 @@ def test_a_member_lying_about_its_size_is_not_inflated_by_the_check(project: Pro
     member = sheet_member(good, layout_for(project.form).sheet["narrative"])
     bad = _lying_zip(good, tmp_path / "liar.xlsx", member, 768 * 1024 * 1024)
     assert bad.stat().st_size < 5 * 1024 * 1024
-    code = ("import resource, sys\nfrom pathlib import Path\nfrom xl_bdg.form.project import load_project\n"
+    # VmHWM is this process's own peak; ru_maxrss would carry over the size of the process it was started from.
+    code = ("import re, sys\nfrom pathlib import Path\nfrom xl_bdg.form.project import load_project\n"
             "from xl_bdg.reading.reader import read_submission\n"
             "sub, found = read_submission(Path(sys.argv[1]), load_project())\n"
-            "print(sub is None, sorted({f.code for f in found}), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "peak = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())[1]\n"
+            "print(sub is None, sorted({f.code for f in found}), peak)")
     proc = subprocess.run([sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     refused, peak_kib = proc.stdout.split()[0], int(proc.stdout.split()[-1])

@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from generate import cases, seeds
 
 CLI = [sys.executable, "-c", "from xl_bdg.cli import main; main()"]
 MEMORY_BOUND_MIB = 300
+PEAK = Path(__file__).resolve().parent / "peak.py"
 TIME_LIMIT = 900.0
 
 
@@ -78,26 +80,23 @@ def _strict(text: str) -> Any:
 
 def _run(args: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, str, str, float]:
     """Run a command; (exit status or None on a hang, stdout, stderr, peak MiB of the largest process among it and
-    its children). wait4 reports the child's peak including the children it reaped (its workers)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(args, stdout=out, stderr=err, env=env)
-        deadline = time.monotonic() + timeout
-        hung = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                hung = True
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    its children). The peak is measured by `peak.py`, a small parent, so that this process's own size (pytest's,
+    in the CI run) is not counted as the command's."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        proc = subprocess.Popen([sys.executable, str(PEAK), str(peak_file), *args], stdout=out, stderr=err, env=env,
+                                start_new_session=True)
+        try:
+            code: int | None = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)   # the wrapper and the command it runs, with its workers
+            proc.wait()
+            code = None
         out.seek(0)
         err.seek(0)
-        return (None if hung else proc.returncode, out.read().decode("utf-8", "replace"),
-                err.read().decode("utf-8", "replace"), usage.ru_maxrss / 1024)
+        peak = int(peak_file.read_text()) / 1024 if peak_file.exists() else 0.0
+        return code, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), peak
 
 
 def _command(args: list[str], label: str, stats: Stats, env: dict[str, str]) -> tuple[int, str] | None:

@@ -295,10 +295,12 @@ def plain(raw: Any, ftype: str) -> Any:
     if raw is None:
         return None
     if kind is float:
-        return int(raw) if ftype in WHOLE_TYPES and raw.is_integer() else NEEDS_COERCE
+        # Outside the ledger's 64-bit range (1e19) the full path gives `number-too-large`.
+        return int(raw) if ftype in WHOLE_TYPES and raw.is_integer() and INT_MIN <= raw < INT_MAX else NEEDS_COERCE
     if kind is str:
         if (ftype in _TEXT_TYPES and raw and not raw[0].isspace() and not raw[-1].isspace()
-                and unicodedata.is_normalized("NFC", raw) and (ftype == "text" or "  " not in raw)):
+                and unicodedata.is_normalized("NFC", raw) and (ftype == "text" or "  " not in raw)
+                and not CONTROL.search(raw)):
             return raw
         return NEEDS_COERCE
     if kind is dt.date and ftype == "date":
