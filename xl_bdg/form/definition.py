@@ -21,11 +21,11 @@ NUMERIC_TYPES = {"count", "money", "number", "percent"}
 MAX_BY_TYPE = {"count": 1_000_000_000, "money": 1_000_000_000_000, "number": 1_000_000_000_000}
 AGG_RULES = {"sum", "ratio", "share", "pick", "stock"}
 UNIT_KINDS = {"province", "department", "mass_org", "district", "commune"}
-CHECK_RULES = {"le", "sum_eq", "requires", "date_order", "in_period", "in_action_month", "unique"}
+CHECK_RULES = {"le", "sum_eq", "requires", "date_order", "in_period", "in_action_month", "not_after_sent", "unique"}
 SEVERITIES = ("error", "warning", "info")
 #: Texts the workbook writer needs from `texts:` in form.yaml (dotted paths); the loader checks each is there.
 TEXT_KEYS = (
-    "banner_unit", "required_mark", "required_note", "properties_subject",
+    "banner_unit", "estimate", "required_mark", "required_note", "properties_subject",
     *(f"banners.{k}" for k in ("unit_info", "indicators", "activities", "budget", "narrative")),
     *(f"notes.{k}" for k in ("indicators", "activities", "narrative")),
     *(f"headers.{k}" for k in ("number", "code", "indicator", "unit", "value", "note", "topic", "narrative")),

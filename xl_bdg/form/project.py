@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,6 +45,19 @@ class Project:
         """Parse a period code with this province's deadlines."""
         return parse_period(code, self.config.get("periods"))
 
+    def office(self, period: Period | None = None) -> dict[str, Any]:
+        """The collecting office for `period`: the one in office on its deadline (Sở LĐTBXH until 28/02/2025, Sở Nội
+        vụ from 01/03/2025 in the sample province); without a period, the latest one."""
+        offices = collecting_offices(self.config)
+        if period is None:
+            return offices[-1]
+        day = period.deadline
+        for office in offices:
+            if office.get("valid_from", dt.date.min) <= day <= office.get("valid_to", dt.date.max):
+                return office
+        raise FormError(f"province.yaml: collecting_office: no office is valid on {day:%d/%m/%Y} "
+                        f"(the deadline of {period.code}); add one with valid_from/valid_to")
+
     def action_month(self, year: int) -> tuple:
         """The Action Month window of `year`."""
         return action_month_window(year, self.config.get("action_month"))
@@ -52,6 +66,23 @@ class Project:
     def province_name(self) -> str:
         """The province's name."""
         return self.config["province"]["name"]
+
+
+def collecting_offices(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The province's collecting offices in the order given: `collecting_office` is one office or a list of them,
+    each with a name and optional `valid_from` / `valid_to` (ISO dates); raise FormError when one is malformed."""
+    raw = config.get("collecting_office")
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    if not items:
+        raise FormError("province.yaml: collecting_office: give the office's name (one office or a list of them)")
+    for n, office in enumerate(items, 1):
+        where = f"province.yaml: collecting_office {n}"
+        if not isinstance(office, dict) or not office.get("name"):
+            raise FormError(f"{where}: needs a name")
+        for key in ("valid_from", "valid_to"):
+            if key in office and not isinstance(office[key], dt.date):
+                raise FormError(f"{where}: {key} '{office[key]}' is not a date like 2025-03-01")
+    return items
 
 
 def schemas_dir(explicit: Path | None = None) -> Path:
@@ -75,6 +106,7 @@ def _load_cached(base: Path) -> Project:
         config = load_yaml((base / "province.yaml").read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
         raise FormError(f"province.yaml: file not found in {base}") from exc
+    collecting_offices(config)  # a malformed office list is named when the schemas load, not when a file is written
     registry = load_registry(base / config.get("registry", "units.yaml"))
     targets, sources = load_targets(base / "targets.yaml", {i.code for i in form.indicators})
     for ind in form.indicators:
