@@ -67,13 +67,18 @@ def _codes(path: Path, project: Project) -> list[tuple[str, str, str | None]]:
     return [(f.code, f.severity, f.cell) for f in report.findings]
 
 
+def _before(d: dict[str, Any], day: dt.date) -> None:
+    """Date the report `day` and every activity on a day of its own up to it, outside the Action Month."""
+    d["unit_info"]["report_date"] = day
+    for n, a in enumerate(d["activities"]):  # each on its own day (the duplicate rule keys on the start)
+        a["start"] = a["end"] = day - dt.timedelta(days=n)
+        a["action_month"], a["category"] = "Không", "Truyền thông"
+
+
 def test_an_activity_dated_after_the_report_date_is_a_finding(project: Project,
                                                               make_workbook: Callable[..., Path]) -> None:
     def sent_early(d: dict[str, Any]) -> None:
-        d["unit_info"]["report_date"] = D(2026, 9, 30)
-        for n, a in enumerate(d["activities"]):  # each on its own day (the duplicate rule keys on the start)
-            a["start"] = a["end"] = D(2026, 9, 30) - dt.timedelta(days=n)
-            a["action_month"] = "Không"
+        _before(d, D(2026, 9, 30))
         d["activities"][0]["start"] = d["activities"][0]["end"] = D(2026, 10, 20)  # inside the window, after sending
 
     clean = make_workbook("SO-YTE", "2026-FY", name="clean.xlsx")
@@ -91,7 +96,7 @@ def test_an_activity_dated_after_the_report_date_is_a_finding(project: Project,
 def test_a_date_outside_the_window_is_not_also_reported_as_after_sending(
         project: Project, make_workbook: Callable[..., Path]) -> None:
     def late(d: dict[str, Any]) -> None:
-        d["unit_info"]["report_date"] = D(2026, 11, 10)
+        _before(d, D(2026, 11, 10))
         d["activities"][0]["start"] = d["activities"][0]["end"] = D(2026, 12, 20)  # past 14/12: outside the window
         d["activities"][1]["start"] = d["activities"][1]["end"] = D(2025, 12, 20)  # in last December: inside it
 

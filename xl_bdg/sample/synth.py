@@ -83,15 +83,8 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
     return out
 
 
-def _report_day(unit: Unit, period: Period) -> dt.date:
-    """The day the unit dates its report: a few days before the deadline (or the window's end, if earlier)."""
-    r = _rng(unit, period.year, "info")
-    return max(min(period.deadline, period.end) - dt.timedelta(days=r.randint(1, 10)), period.start)
-
-
 def _activities(project: Project, unit: Unit, period: Period) -> list[dict[str, Any]]:
     r = _rng(unit, period.year, f"activities-{period.kind}")
-    last = _report_day(unit, period)  # nothing is reported as done after the report is dated
     lists = project.form.lists
     am_start, am_end = project.action_month(period.year)
     n = {"H1": r.randint(4, 14), "FY": r.randint(8, 30), "AM": r.randint(3, 8)}[period.kind]
@@ -100,12 +93,12 @@ def _activities(project: Project, unit: Unit, period: Period) -> list[dict[str, 
     yes, no = lists["yesno"].values[:2]
     categories = [c for c in lists["categories"].values if c != am_category]
     for i in range(n):
-        in_am = period.kind == "AM" or (period.kind == "FY" and am_start <= last and i % 5 == 0)
+        in_am = period.kind == "AM" or (period.kind == "FY" and am_start <= period.end and i % 5 == 0)
         if in_am:
-            lo, hi = max(am_start, period.start), min(am_end, period.end, last)
+            lo, hi = max(am_start, period.start), min(am_end, period.end)
             category = am_category if r.random() < 0.6 else r.choice(categories)
         else:
-            lo, hi = period.start, min(period.end, am_start - dt.timedelta(days=1), last)
+            lo, hi = period.start, min(period.end, am_start - dt.timedelta(days=1))
             category = r.choice(categories)
         start = lo + dt.timedelta(days=r.randint(0, max(0, (hi - lo).days - 2)))
         end = min(hi, start + dt.timedelta(days=r.choice([0, 0, 0, 1, 2])))
@@ -128,6 +121,12 @@ def _activities(project: Project, unit: Unit, period: Period) -> list[dict[str, 
             row["document"] = _TEXTS["document_plan"].format(n=r.randint(1, 200), unit=unit.code)
         rows.append(row)
     return rows
+
+
+def _dated(day: dt.date, period: Period, activities: list[dict[str, Any]]) -> dt.date:
+    """The report date: `day`, or the last activity's start if later, so a sample file has nothing dated after it
+    (activity-after-sent); the sample's late-year activities make some report dates fall after the deadline."""
+    return max([day, period.start, *(a["start"] for a in activities)])
 
 
 def synthesize(project: Project, unit: Unit, period: Period) -> dict[str, Any]:
@@ -162,11 +161,10 @@ def synthesize(project: Project, unit: Unit, period: Period) -> dict[str, Any]:
     females = sum(a["part_f"] for a in activities)
     narrative = {k: v.format(n=len(activities), p=people, f=round(100 * females / people))
                  for k, v in _NARRATIVE.items() if k in {c.id for c in form.narrative}}
-    report_day = _report_day(unit, period)
-    r.randint(1, 10)  # the draw _report_day made from this stream, so the fields after it stay as they were
+    report_day = min(period.deadline, period.end) - dt.timedelta(days=r.randint(1, 10))
     unit_info = {"reporter": r.choice(_TEXTS["reporters"]), "position": _TEXTS["position"],
                  "phone": f"0262 3{r.randint(100000, 999999)}",
-                 "email": _TEXTS["email"].format(unit=unit.code.lower()), "report_date": report_day,
+                 "email": _TEXTS["email"].format(unit=unit.code.lower()), "report_date": _dated(report_day, period, activities),
                  "approver": r.choice(_TEXTS["approvers"])}
     return {"unit_info": unit_info, "indicators": indicators, "activities": activities, "budget": budget,
             "narrative": narrative}
