@@ -56,6 +56,20 @@ def _targets(project: Project) -> list[str]:
     return out
 
 
+def _counting(project: Project) -> list[str]:
+    """The declarations of counting.yaml: territorial totals and the designated sources of overlapping indicators."""
+    w, c = words("vi"), project.counting
+    out = ["", "## " + w("reference.counting_title"), "", w("reference.counting_intro"), "",
+           w("reference.territorial_header"), "|---|---|---|---|"]
+    for t in c.territorial:
+        start = "—" if t.valid_from.year <= 1900 else f"{t.valid_from:%d/%m/%Y}"
+        end = "—" if t.valid_to.year >= 9999 else f"{t.valid_to:%d/%m/%Y}"
+        out.append(f"| {t.kind or ', '.join(t.units)} | {start} | {end} | {w('reference.rules.' + t.rule)} |")
+    out += ["", w("reference.overlap_header"), "|---|---|---|"]
+    out += [f"| {', '.join(o.indicators)} | {', '.join(o.count_from)} | {o.note} / {o.note_en} |" for o in c.overlaps]
+    return out
+
+
 def form_reference(project: Project) -> str:
     """The Markdown reference of the form: sheets, indicators with their cells, activity columns, lists, checks."""
     form = project.form
@@ -102,4 +116,5 @@ def form_reference(project: Project) -> str:
     for code, msg in sorted(form.messages.items()):
         out.append(f"| `{code}` | {msg.severity} | {msg.title['vi']} | {msg.title['en']} |")
     out += _targets(project)
+    out += _counting(project)
     return "\n".join(out) + "\n"

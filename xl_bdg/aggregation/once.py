@@ -1,0 +1,71 @@
+"""Count each case once: which totals a unit's figures go into, after the declarations of schemas/counting.yaml.
+
+Territorial totals (rule `parent_else_children`): a parent that reported its area's total (a district before
+1/7/2025) is counted in the totals above it; its children's figures stay in their own rows and their kind's total,
+and are not added into the parent or above. A parent that did not report is replaced by the sum of its children.
+Overlaps: a unit that is not a designated source of an indicator keeps its figure in its own row and its kind's
+total only. Completeness is not touched: every unit that had to report still counts in the statuses.
+"""
+
+from __future__ import annotations
+
+from ..dataset import CountingNote
+from ..form.counting import PARENT_ELSE_CHILDREN, Counting
+from ..form.registry import Registry
+from ..periods import Period
+
+
+def territorial_scopes(registry: Registry, counting: Counting, per: Period,
+                       reported: set[str]) -> tuple[dict[str, list[str]], list[CountingNote]]:
+    """For each reported unit, the scopes its figures count in (itself, its kind, then the ancestors it is added
+    into, nearest first), and a note for every territorial parent saying whether it or its children were counted."""
+    day = per.end
+
+    def territorial(code: str) -> bool:
+        unit = registry.get(code)
+        return unit is not None and counting.territorial_rule(code, unit.kind, day) == PARENT_ELSE_CHILDREN
+
+    scopes: dict[str, list[str]] = {}
+    aside: dict[str, list[str]] = {}   # parent that reported → its children kept beside it
+    added: dict[str, list[str]] = {}   # parent that did not report → its children added in its place
+    for code in sorted(reported):
+        unit = registry.get(code)
+        if unit is None:
+            continue
+        ancestors = registry.ancestors(code, day)
+        cut = next((i for i, a in enumerate(ancestors) if a in reported and territorial(a)), None)
+        if cut is None:
+            mine = [code, f"kind:{unit.kind}", *ancestors]
+            if registry.root not in mine:
+                mine.append(registry.root)
+            for a in ancestors:
+                if territorial(a):
+                    added.setdefault(a, []).append(code)
+        else:
+            mine = [code, f"kind:{unit.kind}", *ancestors[:cut]]
+            aside.setdefault(ancestors[cut], []).append(code)
+        scopes[code] = mine
+    notes = [CountingNote("parent", a, tuple(kids)) for a, kids in sorted(aside.items())]
+    notes += [CountingNote("children", a, tuple(kids)) for a, kids in sorted(added.items())]
+    return scopes, notes
+
+
+def overlap_scopes(counting: Counting, indicator: str, code: str, kind: str, up: list[str]) -> list[str]:
+    """The scopes above a unit that an indicator's figure goes into: all of `up`, or only the unit and its kind when
+    the unit is not a designated source of an overlapping indicator."""
+    overlap = counting.overlap_of(indicator)
+    if overlap is None or overlap.counts(code, kind):
+        return up
+    return [s for s in up if s == code or s.startswith("kind:")]
+
+
+def overlap_notes(counting: Counting, aside: dict[str, set[str]]) -> list[CountingNote]:
+    """A note per unit whose figures of overlapping indicators were kept beside the total (`aside`: unit →
+    indicators it reported a value of)."""
+    notes = []
+    for code, inds in sorted(aside.items()):
+        for overlap in counting.overlaps:
+            mine = tuple(i for i in overlap.indicators if i in inds)
+            if mine:
+                notes.append(CountingNote("overlap", code, overlap.count_from, mine))
+    return notes
