@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from xl_bdg.cli import app
 from xl_bdg.form.counting import parse_counting
 from xl_bdg.form.definition import FormError
+from xl_bdg.form.layout import layout_for
 from xl_bdg.sample.synth import synthesize
 from xl_bdg.workbook.fill import fill_workbook
 from xl_bdg.workbook.template import write_template
@@ -26,9 +27,9 @@ WHEN = "2024-11-10T09:30"
 # its area's total; TP-HALONG holds PH-HALONG and XA-EATU and did not report. CONG-AN counts GBV cases the communes
 # count too; SO-YTE is a department beside them all.
 FIGURES: dict[str, dict[str, Any]] = {
-    "H-SONTAY": {"COMM_01": 50, "GBV_01.NUM": 18, "GBV_01.DEN": 20, "GBV_05.DET": 21, "GBV_05.HND": 19},
-    "XA-SONTAY": {"COMM_01": 20, "GBV_01.NUM": 6, "GBV_01.DEN": 9, "GBV_05.DET": 9, "GBV_05.HND": 8},
-    "XA-EAKAO": {"COMM_01": 12, "GBV_01.NUM": 3, "GBV_01.DEN": 4, "GBV_05.DET": 4, "GBV_05.HND": 4},
+    "H-SONTAY": {"COMM_01": 50, "COMM_02": 5, "GBV_01.NUM": 18, "GBV_01.DEN": 20, "GBV_05.DET": 21, "GBV_05.HND": 19},
+    "XA-SONTAY": {"COMM_01": 20, "COMM_02": 4, "GBV_01.NUM": 6, "GBV_01.DEN": 9, "GBV_05.DET": 9, "GBV_05.HND": 8},
+    "XA-EAKAO": {"COMM_01": 12, "COMM_02": 3, "GBV_01.NUM": 3, "GBV_01.DEN": 4, "GBV_05.DET": 4, "GBV_05.HND": 4},
     "PH-HALONG": {"COMM_01": 7, "GBV_01.NUM": 5, "GBV_01.DEN": 10, "GBV_05.DET": 10, "GBV_05.HND": 6},
     "XA-EATU": {"COMM_01": 9, "GBV_01.NUM": 2, "GBV_01.DEN": 2, "GBV_05.DET": 3, "GBV_05.HND": 3},
     "CONG-AN": {"COMM_01": 4, "GBV_01.NUM": 25, "GBV_01.DEN": 30, "GBV_05.DET": 30, "GBV_05.HND": 30},
@@ -88,6 +89,17 @@ def test_province_counts_the_district_or_its_communes_never_both(season):
     # The police keep their GBV figures in their own row; the department total still holds them.
     assert figs[("GBV_05", "DET", "CONG-AN")]["value"] == 30
     assert figs[("GBV_05", "DET", "kind:department")]["value"] == 30
+
+
+def test_an_area_total_below_its_parts_is_a_warning_at_its_cell(project, season):
+    lay, sheet = layout_for(project.form), project.form.sheet_title("indicators")
+    found = {(Path(w["file"]).name, w["sheet"], w["cell"]): w["value"] for w in season["agg"]["warnings"]
+             if w["code"] == "area-total-below-parts"}
+    # H-SONTAY's 5 broadcasts are fewer than its communes' own 4 + 3: the office checks with the district.
+    assert found[("h-sontay.xlsx", sheet, lay.indicator_cell("COMM_02"))] == 5
+    for key in ("COMM_01", "GBV_05.DET", "GBV_05.HND", "GBV_01.NUM", "GBV_01.DEN"):  # 50 ≥ 32, 21 ≥ 13, …
+        assert ("h-sontay.xlsx", sheet, lay.indicator_cell(key)) not in found
+    assert all(name == "h-sontay.xlsx" for name, _, _ in found)  # TP-HALONG sent no total to compare
 
 
 def test_completeness_still_counts_every_unit_that_had_to_report(project, season):

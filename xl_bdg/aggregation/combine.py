@@ -29,7 +29,7 @@ from ..ledger.store import Ledger
 from ..periods import Period
 from ..submission import Submission
 from .crosscheck import cross_checks
-from .once import overlap_notes, overlap_scopes, territorial_scopes
+from .once import area_below_parts, overlap_notes, overlap_scopes, territorial_scopes
 
 #: A ratio without `scale` in the form is a percentage, as the national targets are stated; a form `scale` gives
 #: another base (HEA_01: boys per 100 girls; a rate per 100,000 would say 100000).
@@ -278,6 +278,7 @@ def _aggregate(project: Project, ledger: Ledger, per: Period, checks: bool) -> D
     ds.warnings.extend(older_versions(statuses))
     if checks:
         ds.warnings.extend(cross_checks(project, ledger, per, by_unit, ds.activities))
+        ds.warnings.extend(area_below_parts(project, per, ds.counting, by_unit))
     return ds
 
 

@@ -9,10 +9,16 @@ total only. Completeness is not touched: every unit that had to report still cou
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..dataset import CountingNote
+from ..findings import Finding
 from ..form.counting import PARENT_ELSE_CHILDREN, Counting
+from ..form.definition import NUMERIC_TYPES
+from ..form.project import Project
 from ..form.registry import Registry
 from ..periods import Period
+from ..submission import Submission
 
 
 def territorial_scopes(registry: Registry, counting: Counting, per: Period,
@@ -69,3 +75,33 @@ def overlap_notes(counting: Counting, aside: dict[str, set[str]]) -> list[Counti
             if mine:
                 notes.append(CountingNote("overlap", code, overlap.count_from, mine))
     return notes
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def area_below_parts(project: Project, per: Period, notes: list[CountingNote],
+                     current: dict[str, Submission]) -> list[Finding]:
+    """A warning at each cell of a counted area total (a district's report) that is below the sum of the children
+    it sets aside: the area holds them, so its total cannot be smaller; the office checks with the district."""
+    out: list[Finding] = []
+    reg = project.registry
+    for note in notes:
+        parent, unit = current.get(note.unit), reg.get(note.unit)
+        if note.kind != "parent" or parent is None or unit is None:
+            continue
+        for ind in project.form.indicators:
+            if not ind.applies(unit.code, unit.kind, per.kind):
+                continue
+            for f in ind.fields:
+                if f.type not in NUMERIC_TYPES or ind.field_agg(f) not in ("sum", "stock", "ratio"):
+                    continue
+                key, cv = ind.key(f.id), parent.indicators.get(ind.key(f.id))
+                parts = [current[c].indicators.get(key) for c in note.units if c in current]
+                values = [p.value for p in parts if p is not None and _number(p.value)]
+                if cv is not None and _number(cv.value) and values and sum(values) > cv.value:
+                    out.append(Finding("area-total-below-parts", "warning", parent.path, cv.sheet, cv.cell, cv.value,
+                                       {"label": f"{ind.code} – {f.label}", "unit": note.unit, "other": sum(values),
+                                        "units": len(values)}))
+    return out
