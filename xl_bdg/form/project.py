@@ -12,6 +12,7 @@ from typing import Any
 from ..catalogue import load_yaml
 from ..periods import Period, action_month_window, parse_period
 from ..resources import data_dir
+from .counting import Counting, load_counting
 from .definition import Form, FormError, load_form
 from .registry import Registry, load_registry
 from .targets import TARGET_SETS, Target, load_targets
@@ -34,6 +35,8 @@ class Project:
     config: dict[str, Any]
     target_sources: dict[str, str] = field(default_factory=dict)
     """Each target set's source document, by set."""
+    counting: Counting = field(default_factory=Counting)
+    """Territorial totals and overlapping sources (counting.yaml): how the totals count each case once."""
 
     def targets_of(self, target_set: str) -> tuple[Target, ...]:
         """The targets of one set: "strategy" (NQ 28/NQ-CP), "qd1790" (QĐ 1790/QĐ-TTg) or "province"."""
@@ -116,5 +119,7 @@ def _load_cached(base: Path) -> Project:
                                 "which is neither a unit kind nor a unit code in the registry")
         if ind.pick_from and ind.pick_from not in registry.units:
             raise FormError(f"form.yaml: indicator {ind.code}: pick_from '{ind.pick_from}' is not in the registry")
+    counting = load_counting(base / "counting.yaml", {i.code for i in form.indicators}, set(registry.units))
     return Project(schemas_dir=base, form=form, registry=registry, targets=targets,
-                   targets_source=sources.get("strategy", ""), config=config, target_sources=sources)
+                   targets_source=sources.get("strategy", ""), config=config, target_sources=sources,
+                   counting=counting)
