@@ -164,7 +164,8 @@ def synthesize(project: Project, unit: Unit, period: Period) -> dict[str, Any]:
     report_day = min(period.deadline, period.end) - dt.timedelta(days=r.randint(1, 10))
     unit_info = {"reporter": r.choice(_TEXTS["reporters"]), "position": _TEXTS["position"],
                  "phone": f"0262 3{r.randint(100000, 999999)}",
-                 "email": _TEXTS["email"].format(unit=unit.code.lower()), "report_date": _dated(report_day, period, activities),
+                 "email": _TEXTS["email"].format(unit=unit.code.lower()),
+                 "report_date": _dated(report_day, period, activities),
                  "approver": r.choice(_TEXTS["approvers"])}
     return {"unit_info": unit_info, "indicators": indicators, "activities": activities, "budget": budget,
             "narrative": narrative}
