@@ -13,6 +13,7 @@ from typing import Any
 from ..catalogue import Message, parse_messages, read_yaml
 from ..errors import FormError
 from ..periods import PERIOD_KINDS
+from ..text import nfc
 
 FIELD_TYPES = {"count", "money", "number", "percent", "yesno", "text", "date", "list"}
 NUMERIC_TYPES = {"count", "money", "number", "percent"}
@@ -90,6 +91,9 @@ class Indicator:
     scale: float | None = None  # ratio multiplier: None = a percentage (×100); 100 = "per 100" (sex ratio at birth)
     pick_from: str | None = None
     cumulative: bool = True
+    #: Where the definition comes from (CV 2792/LĐTBXH-BĐG for a Strategy indicator, the province plan for the
+    #: operational ones), printed in the form reference so that a reader can check the formula against it.
+    source: str = ""
 
     def key(self, field_id: str) -> str:
         """The stable key of one value row, as written in the workbook's code column."""
@@ -317,7 +321,7 @@ def _indicator(raw: dict[str, Any], i: int, fieldsets: dict[str, Any], groups: s
         unit=raw.get("unit", ""), unit_en=raw.get("unit_en", raw.get("unit", "")), fields=fields, agg=agg,
         applies_to=applies, periods=periods, checks=checks, numerator=numerator, denominator=denominator,
         scale=float(raw["scale"]) if raw.get("scale") is not None else None, pick_from=raw.get("pick_from"),
-        cumulative=bool(raw.get("cumulative", agg == "sum")),
+        cumulative=bool(raw.get("cumulative", agg == "sum")), source=nfc(str(raw.get("source") or "")),
     )
 
 

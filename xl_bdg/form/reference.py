@@ -34,6 +34,14 @@ def _fields(form: Form) -> list[str]:
     return lines
 
 
+def _sources(form: Form) -> list[str]:
+    """Each indicator with the document its definition follows (form.yaml `source:`)."""
+    w = words("vi")
+    lines = ["", f"### {w('reference.sources_title')}", "", w("reference.sources_header"), "|---|---|---|"]
+    lines += [f"| {ind.code} | {ind.label} | {ind.source or '—'} |" for ind in form.indicators]
+    return lines
+
+
 def _g(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
@@ -83,6 +91,7 @@ def form_reference(project: Project) -> str:
     for group in form.groups:
         out.append(f"- **{group.label}** / {group.label_en}")
     out += ["", *_fields(form)]
+    out += _sources(form)
     w = words("vi")
     out += ["", "### Checks between fields", "",
             f"| indicator | rule | fields | code | severity | {w('reference.where')} |", "|---|---|---|---|---|---|"]
