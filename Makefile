@@ -10,7 +10,7 @@ BIN     = $(VENV)/bin
 $(BIN)/xl-bdg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,office]"
 	touch $@
 
 setup: $(BIN)/xl-bdg
@@ -26,7 +26,7 @@ lint: setup
 	$(BIN)/mypy
 
 bench: setup
-	$(BIN)/pip install -q -e ".[dev,bench]"
+	$(BIN)/pip install -q -e ".[dev,office,bench]"
 	$(BIN)/python benchmarks/bench_read.py
 	$(BIN)/python benchmarks/bench_validate.py
 	$(BIN)/python benchmarks/bench_intake.py

@@ -1,6 +1,6 @@
 """Benchmark: the province report (Word, HTML, charts, Excel annex) of a 4,000-unit national period.
 
-    .venv/bin/python benchmarks/bench_report.py [--units 4000] [--base /work/wt/perf-base] [--profile]
+    .venv/bin/python benchmarks/bench_report.py [--units 4000] [--base CHECKOUT_OF_MAIN] [--profile]
 
 The ledger comes from bench_intake.py's corpus (the same synthetic units, files and intake; built the first time,
 then reused from benchmarks/.data/intake/). Each measured run is a fresh child process that aggregates the period,

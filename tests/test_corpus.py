@@ -245,7 +245,7 @@ def test_end_before_start(project: Project, make_workbook: Callable[..., Path]) 
 
 
 def test_date_outside_period(project: Project, make_workbook: Callable[..., Path]) -> None:
-    got, i = _activity_case(project, make_workbook, lambda r: set_dates(r, dt.date(2026, 12, 30), dt.date(2027, 1, 5)))
+    got, i = _activity_case(project, make_workbook, lambda r: set_dates(r, dt.date(2026, 3, 10), dt.date(2027, 1, 5)))
     assert got == [("date-outside-period", *act_cell(project, i, "end"))]
 
 

@@ -20,6 +20,9 @@ def test_docs_writes_both_references(project, tmp_path) -> None:
         assert f"`{code}`" in form_doc
     for target in project.targets:
         assert f"| {target.code} |" in form_doc
+    # every indicator with the source of its definition
+    for ind in project.form.indicators:
+        assert ind.source and f"| {ind.code} | {ind.label} | {ind.source} |" in form_doc, ind.code
     cli_doc = (tmp_path / "cli-reference.md").read_text(encoding="utf-8")
     for command in ("validate", "intake", "status", "aggregate", "explain", "report", "demo", "addin build"):
         assert f"## xl-bdg {command}\n" in cli_doc, command

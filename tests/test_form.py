@@ -58,7 +58,7 @@ BROKEN: list[tuple[str, str, Callable[[Any], None], str]] = [
      lambda d: _ind(d, "MAIN_01").pop("denominator"), "(MAIN_01): aggregation 'ratio' needs 'denominator'"),
     ("unknown rule", "form.yaml",
      lambda d: d["activities"]["checks"].append({"rule": "median", "code": "duplicate-activity"}),
-     "activities.checks[8]: unknown rule 'median'"),
+     "activities.checks[9]: unknown rule 'median'"),
     ("check code without message", "form.yaml",
      lambda d: d["activities"]["checks"].append({"rule": "le", "a": "part_m", "b": "part_t", "code": "male-too-big"}),
      "code 'male-too-big' has no entry in messages.yaml"),

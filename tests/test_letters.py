@@ -42,7 +42,7 @@ def test_a_letter_lists_every_stored_finding_cell_by_cell(sample, ledger, projec
         assert [(f.code, f.where) for f in ctx.errors + ctx.warnings] == stored
         assert ctx.errors and all(f.severity == "error" for f in ctx.errors)
         assert all(f.message and f.title != f.code for f in ctx.errors)  # rendered from messages.yaml
-        assert ctx.unit_name == status.name and ctx.office.name == project.config["collecting_office"]["name"]
+        assert ctx.unit_name == status.name and ctx.office.name == project.office(project.period(sample.period))["name"]
 
 
 def test_each_mistake_is_named_in_its_letter(sample, ledger, project: Project):

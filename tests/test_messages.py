@@ -24,8 +24,8 @@ ALWAYS = {"value", "sheet", "cell"}
 POSITIONAL = {"sheet", "cell", "value", "severity", "file", "form", "code", "params"}
 #: What `validation.batch._finding` adds to a finding of each kind of rule (besides label, label_en and rule params).
 BY_RULE = {"le": {"other", "other_label"}, "date_order": {"other", "other_label"}, "sum_eq": {"expected"},
-           "in_period": {"min", "max"}, "in_action_month": {"min", "max"}, "requires": {"other", "other_label"},
-           "unique": {"other"}}
+           "in_period": {"min", "max"}, "in_action_month": {"min", "max"}, "not_after_sent": {"min", "max"},
+           "requires": {"other", "other_label"}, "unique": {"other"}}
 LEFTOVER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 

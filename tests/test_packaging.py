@@ -38,7 +38,7 @@ def test_installed_in_a_fresh_venv_it_runs_template_validate_and_report(wheel: P
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--prefer-binary", str(wheel)],
+    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--prefer-binary", f"{wheel}[office]"],
                    check=True, capture_output=True, timeout=900)
     work = tmp_path / "work"
     work.mkdir()

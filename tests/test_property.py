@@ -115,7 +115,7 @@ def submission(draw: Any) -> tuple[str, str, dict[str, Any]]:
     n = draw(st.integers(0, 6))
     activities = [draw(activity(project, period, i)) for i in range(n)]
     unit_info = {c.id: draw(_value(c.type, project, c.list)) if c.type != "date"
-                 else draw(st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)))
+                 else draw(st.dates(dt.date(2026, 12, 15), dt.date(2026, 12, 31)))  # after every activity
                  for c in project.form.unit_info if not c.stamped and (c.required or draw(st.booleans()))}
     narrative = {c.id: draw(TEXT) for c in project.form.narrative if c.required or draw(st.booleans())}
     sources = project.form.lists[project.form.budget.rows_list].values

@@ -31,8 +31,8 @@ def test_sample_province_size(project) -> None:
 
 
 @pytest.mark.parametrize(("code", "start", "end", "deadline"), [
-    ("2026-H1", dt.date(2026, 1, 1), dt.date(2026, 6, 30), dt.date(2026, 5, 15)),
-    ("2026-FY", dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 11, 15)),
+    ("2026-H1", dt.date(2025, 12, 15), dt.date(2026, 6, 14), dt.date(2026, 5, 15)),
+    ("2026-FY", dt.date(2025, 12, 15), dt.date(2026, 12, 14), dt.date(2026, 11, 15)),
     ("2026-AM", dt.date(2026, 11, 15), dt.date(2026, 12, 15), dt.date(2026, 12, 25)),
 ])
 def test_period_defaults(project, code, start, end, deadline) -> None:

@@ -91,3 +91,31 @@ def test_a_broken_target_is_named(tmp_path: Path, change: dict[str, Any], expect
     with pytest.raises(FormError, match=rf"targets\[0\] \({first}\)") as info:
         load_project(folder)
     assert expected in str(info.value)
+
+
+def test_definitions_follow_cv_2792_and_each_names_its_source(project: Project) -> None:
+    form = project.form
+    by_code = {i.code: i for i in form.indicators}
+    # every indicator says where its definition comes from; those that measure a Strategy target cite CV 2792
+    assert all(i.source for i in form.indicators), [i.code for i in form.indicators if not i.source]
+    for t in project.targets_of("strategy"):
+        if t.tracked:
+            assert "2792/LĐTBXH-BĐG" in by_code[t.indicator].source, t.code
+    # COM_01: the whole population is the denominator, not those aged 15+
+    com = by_code["COM_01"]
+    den = com.field(com.denominator or "")
+    assert "tổng dân số" in den.label.lower() and "15" not in com.label + den.label
+    # GBV_02 counts perpetrators not yet subject to criminal liability
+    gbv = by_code["GBV_02"]
+    assert "chưa bị truy cứu trách nhiệm hình sự" in gbv.label
+    assert "chưa bị truy cứu trách nhiệm hình sự" in gbv.field(gbv.denominator or "").label
+
+
+def test_qd1790_targets_are_all_listed_and_kept_out_of_the_strategy(project: Project) -> None:
+    qd = {t.code: t for t in project.targets_of("qd1790")}
+    # QĐ 1790/QĐ-TTg: Action Month, awareness, media gender index, village conventions, two sessions a year
+    assert set(qd) == {"CP_01", "CP_02", "CP_03", "CP_04", "CP_05"}
+    assert (qd["CP_03"].t2025, qd["CP_03"].t2030) == (70.0, 90.0)
+    assert not set(qd) & {t.code for t in project.targets_of("strategy")}
+    for t in qd.values():
+        assert t.tracked or t.reason, t.code

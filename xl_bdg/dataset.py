@@ -72,6 +72,21 @@ class Activity:
     row: int
 
 
+@dataclass(frozen=True)
+class CountingNote:
+    """How a total avoided counting a case twice (schemas/counting.yaml), for the report and `explain`.
+
+    kind "parent": `unit` reported its area's territorial total, which is counted; its children's own figures
+    (`units`) are kept beside it, not added. kind "children": `unit` did not report; its children (`units`) are
+    added instead. kind "overlap": `unit`'s figures of `indicators` are kept in its own row, not added, because the
+    designated sources (`units`: kinds or codes) count the same cases."""
+
+    kind: str
+    unit: str
+    units: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+
+
 @dataclass
 class Dataset:
     """The merged data of one period."""
@@ -89,6 +104,7 @@ class Dataset:
     # (unit, indicator key) → its cell; (unit, budget source, column) → its cell
     unit_sources: dict[tuple[str, str], Source] = dataclasses.field(default_factory=dict)
     budget_sources: dict[tuple[str, str, str], Source] = dataclasses.field(default_factory=dict)
+    counting: list[CountingNote] = dataclasses.field(default_factory=list)  # what was counted once, and how
 
     def figure(self, indicator: str, field_id: str | None = None, scope: str | None = None) -> Figure | None:
         """The figure of an indicator (field) in a scope (default: the province)."""

@@ -1,4 +1,9 @@
-"""Reporting periods `YYYY-H1`, `YYYY-FY`, `YYYY-AM`: their date windows and deadlines from configuration."""
+"""Reporting periods `YYYY-H1`, `YYYY-FY`, `YYYY-AM`: their data windows and deadlines from configuration.
+
+A period's `start`–`end` is its data window (Nghị định 09/2019/NĐ-CP art. 12: the year's data from 15/12 of the
+previous year to 14/12); the deadline is when the province asks for the report, which may fall before the window
+closes: such a report carries estimates to the end of the period ("ước thực hiện", `Period.estimate`).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ class Period:
     deadline: dt.date
     label: str
     label_en: str
+    estimate: bool = False
+    """Whether the report is due before the data window closes, so its figures to the window's end are estimates."""
 
     @property
     def code(self) -> str:
@@ -54,7 +61,11 @@ def is_period_code(text: str) -> bool:
 
 def parse_period(text: str, config: dict[str, Any] | None = None) -> Period:
     """Parse `2026-FY` into a Period using the province's `periods` configuration (province.yaml); raise ValueError
-    when the text is not a period code, FormError when the configuration lacks the period kind."""
+    when the text is not a period code, FormError when the configuration lacks the period kind.
+
+    A window whose start day falls after its end day in the calendar begins in the previous year (15/12 → 14/12).
+    `estimate` may be given; by default it is true when the deadline falls before the window's end.
+    """
     m = _PERIOD.match(text.strip())
     if not m:
         raise ValueError(f"'{text}' is not a period: write YYYY-H1, YYYY-FY or YYYY-AM (e.g. 2026-FY)")
@@ -63,9 +74,16 @@ def parse_period(text: str, config: dict[str, Any] | None = None) -> Period:
     conf = (config or {}).get(kind)
     if not isinstance(conf, dict) or any(k not in conf for k in ("label", "start", "end", "deadline")):
         raise FormError(f"{where}: needs label, start, end and deadline (day/month)")
-    return Period(year=year, kind=kind, start=_day_month(conf["start"], year, where),
-                  end=_day_month(conf["end"], year, where), deadline=_day_month(conf["deadline"], year, where),
-                  label=str(conf["label"]), label_en=str(conf.get("label_en") or conf["label"]))
+    end = _day_month(conf["end"], year, where)
+    start = _day_month(conf["start"], year, where)
+    if start > end:  # the window opens in the previous year (the year's data from 15/12 of the year before)
+        start = _day_month(conf["start"], year - 1, where)
+    deadline = _day_month(conf["deadline"], year, where)
+    estimate = conf.get("estimate", deadline < end)
+    if not isinstance(estimate, bool):
+        raise FormError(f"{where}: estimate must be true or false, not '{estimate}'")
+    return Period(year=year, kind=kind, start=start, end=end, deadline=deadline, label=str(conf["label"]),
+                  label_en=str(conf.get("label_en") or conf["label"]), estimate=estimate)
 
 
 def action_month_window(year: int, config: dict[str, Any] | None) -> tuple[dt.date, dt.date]:

@@ -24,12 +24,12 @@ from ..dataset import Activity, Dataset, Figure, Source, UnitStatus
 from ..findings import Finding
 from ..form.definition import Indicator
 from ..form.project import Project
-from ..form.registry import Registry
 from ..ledger.status import status
 from ..ledger.store import Ledger
 from ..periods import Period
 from ..submission import Submission
 from .crosscheck import cross_checks
+from .once import area_below_parts, overlap_notes, overlap_scopes, territorial_scopes
 
 #: A ratio without `scale` in the form is a percentage, as the national targets are stated; a form `scale` gives
 #: another base (HEA_01: boys per 100 girls; a rate per 100,000 would say 100000).
@@ -44,14 +44,6 @@ def ratio_scale(ind: Indicator) -> float:
 def is_number(value: Any) -> bool:
     """A value that can be added (bool is not, though Python says it is an int)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def unit_scopes(registry: Registry, unit_code: str, kind: str, day: dt.date) -> list[str]:
-    """Scopes a unit's values count in: the unit, its kind, every ancestor on `day` (the root always last)."""
-    scopes = [unit_code, f"kind:{kind}", *registry.ancestors(unit_code, day)]
-    if registry.root not in scopes:
-        scopes.append(registry.root)
-    return scopes
 
 
 class _Acc:
@@ -101,6 +93,8 @@ class _Builder:
         # except for units others roll up into (a district in old years), whose scope is the area's total.
         self.direct: dict[tuple[str, str | None, str], Figure] = {}
         self.inner: set[str] = set()
+        self.counting = project.counting
+        self.aside: dict[str, set[str]] = {}  # unit → overlapping indicators whose figures stayed in its own row
 
     def own(self, code: str, scope: str, fid: str | None, fig: Figure) -> None:
         """A unit's own figure, and the indicator's headline when this field is it."""
@@ -131,13 +125,16 @@ class _Builder:
             acc.units += 1
             acc.sources.extend(sources)
 
-    def unit(self, code: str, kind: str, sub: Submission, ds: Dataset) -> None:
-        """Add one unit's indicator values to every scope it belongs to."""
-        scopes = unit_scopes(self.project.registry, code, kind, self.period.end)
+    def unit(self, code: str, kind: str, sub: Submission, ds: Dataset, scopes: list[str]) -> None:
+        """Add one unit's indicator values to every scope it belongs to (`scopes`: see once.territorial_scopes)."""
         direct = code not in self.inner
-        up = scopes[1:] if direct else scopes
+        every = scopes[1:] if direct else scopes
         values, sources = ds.unit_values, ds.unit_sources
         for ind, slots in self.plan(code, kind):
+            up = overlap_scopes(self.counting, ind.code, code, kind, every)
+            if up is not every and any(getattr(sub.indicators.get(s.key), "value", None) is not None
+                                        for s in slots):
+                self.aside.setdefault(code, set()).add(ind.code)
             cells: dict[str, tuple[Any, Source]] = {}
             for slot in slots:
                 cv = sub.indicators.get(slot.key)
@@ -219,7 +216,9 @@ def combine(project: Project, per: Period, submissions: dict[str, Submission],
     ds = Dataset(period=per, province=reg.root, generated_at=normalise_time(generated_at),
                  statuses=list(statuses))
     builder = _Builder(project, per)
-    builder.inner = {a for code in submissions for a in reg.ancestors(code, per.end)}
+    # Territorial totals: a district's report is its communes' total, so one or the other goes up, never both.
+    counted, ds.counting = territorial_scopes(reg, project.counting, per, set(submissions))
+    builder.inner = {a for mine in counted.values() for a in mine[2:]}
     sources = set(project.form.lists[project.form.budget.rows_list].values)
     act_sheet = project.form.sheet_title("activities")
     for code in sorted(submissions):
@@ -227,8 +226,8 @@ def combine(project: Project, per: Period, submissions: dict[str, Submission],
         if unit is None:
             continue  # validation already reported an unknown unit as an error; nothing to merge
         sub = submissions[code]
-        builder.unit(code, unit.kind, sub, ds)
-        scopes = unit_scopes(reg, code, unit.kind, per.end)
+        scopes = counted[code]
+        builder.unit(code, unit.kind, sub, ds, scopes)
         for (source, col), cv in sub.budget.items():
             if source in sources and is_number(cv.value):
                 ds.budget_sources[(code, source, col)] = Source(code, sub.sha256, sub.path, cv.sheet, cv.cell,
@@ -246,6 +245,7 @@ def combine(project: Project, per: Period, submissions: dict[str, Submission],
     if activities is not None:
         ds.activities = sorted((a for a in activities if a.unit in submissions), key=lambda a: (a.unit, a.row))
     ds.figures = builder.figures()
+    ds.counting += overlap_notes(project.counting, builder.aside)
     return ds
 
 
@@ -278,6 +278,7 @@ def _aggregate(project: Project, ledger: Ledger, per: Period, checks: bool) -> D
     ds.warnings.extend(older_versions(statuses))
     if checks:
         ds.warnings.extend(cross_checks(project, ledger, per, by_unit, ds.activities))
+        ds.warnings.extend(area_below_parts(project, per, ds.counting, by_unit))
     return ds
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from ..catalogue import words
 from ..dataset import Dataset, Figure, Source
 from ..findings import show_value
-from ..form.definition import Form
+from ..form.definition import UNIT_KINDS, Form
 
 
 @dataclass
@@ -29,6 +29,8 @@ class Trail:
     denominator: float | None
     units: int
     sources: list[Source] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    """How the figure counted each case once: the district or its communes, a source kept beside the total."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (what `explain --format json` prints)."""
@@ -37,7 +39,7 @@ class Trail:
                 "units": self.units,
                 "sources": [{"unit": s.unit, "sha256": s.sha256, "file": s.file, "sheet": s.sheet, "cell": s.cell,
                              "value": s.value if isinstance(s.value, (int, float, str)) or s.value is None
-                             else str(s.value)} for s in self.sources]}
+                             else str(s.value)} for s in self.sources], "notes": list(self.notes)}
 
 
 class TargetError(ValueError):
@@ -88,6 +90,21 @@ def field_trails(dataset: Dataset, form: Form, code: str, scope: str | None = No
     return out
 
 
+def counting_notes(dataset: Dataset, code: str, scope: str, lang: str = "vi") -> list[str]:
+    """The counting notes (dataset.counting) that bear on a figure of indicator `code` in `scope`: territorial
+    choices for the province and for the parent itself, overlaps for the indicator."""
+    say = words(lang)
+    out = []
+    for note in dataset.counting:
+        if note.kind == "overlap":
+            if code in note.indicators and scope != note.unit and not scope.startswith("kind:"):
+                sources = ", ".join(say(f"kind.{u}") if u in UNIT_KINDS else u for u in note.units)
+                out.append(say("explain.counted_overlap", unit=note.unit, sources=sources))
+        elif scope in (dataset.province, note.unit):
+            out.append(say(f"explain.counted_{note.kind}", unit=note.unit, units=", ".join(note.units)))
+    return out
+
+
 def explain(dataset: Dataset, form: Form, target: str, scope: str | None = None, lang: str = "vi") -> Trail:
     """The trail of one figure (`INDICATOR[.FIELD]`, default scope: the province); TargetError if there is none."""
     code, fid = parse_target(form, target)
@@ -102,7 +119,8 @@ def explain(dataset: Dataset, form: Form, target: str, scope: str | None = None,
             raise TargetError("none", target=target, period=dataset.period)
         raise TargetError("scope", target=target, scope=where,
                           scopes=", ".join(scopes[:12]) + (" …" if len(scopes) > 12 else ""))
-    return _trail(form, code, fid, where, fig, lang)
+    trail = _trail(form, code, fid, where, fig, lang)
+    return dataclasses.replace(trail, notes=counting_notes(dataset, code, where, lang))
 
 
 def formula(trail: Trail, lang: str = "vi") -> str:

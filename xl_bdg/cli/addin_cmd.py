@@ -50,3 +50,27 @@ def install_command(
     except AddinError as exc:
         raise fail(str(exc)) from None
     say(path if voice.quiet else w("cli.addin.installed", path=path))
+
+
+@addin_app.command("bundle")
+def bundle_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help=W("cli.opt.out"), file_okay=False)] = Path("dist"),
+    python: Annotated[list[str] | None, typer.Option("--python", help=W("cli.opt.bundle_python"))] = None,
+    native: Annotated[bool, typer.Option("--native", help=W("cli.opt.bundle_native"))] = False,
+    cache: Annotated[Path | None, typer.Option("--cache", help=W("cli.opt.bundle_cache"), file_okay=False)] = None,
+    lang: LangOpt = "vi", quiet: QuietOpt = False, verbose: VerboseOpt = False,
+) -> None:
+    """Tạo gói cài đặt hai bước cho Windows (add-in, wheels, cai-dat.cmd) / build the two-step install bundle.
+
+    Ví dụ / example: [bold]xl-bdg addin bundle --out dist/[/]
+    """
+    from ..excel.bundle import PYTHONS, build_bundle
+
+    w, voice = check_lang(lang), check_voice(quiet, verbose)
+    try:
+        path = build_bundle(out, tuple(python or PYTHONS), native, cache)
+    except AddinError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{out}: {exc.strerror or exc}") from None
+    say(path if voice.quiet else w("bundle.built", path=path))

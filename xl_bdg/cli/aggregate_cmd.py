@@ -112,6 +112,8 @@ def explain_command(target: Annotated[str, typer.Argument(help=W("cli.opt.target
         raise typer.Exit(EXIT_OK)
     say(f"{trail.indicator}{'.' + trail.field if trail.field else ''} {trail.label}", "bold")
     say(f"{per.code}, {trail.scope}: {_value(trail.value, w.lang)} = {formula(trail, w.lang)}")
+    for note in trail.notes:
+        say(f"  {note}")
     if voice.quiet:
         raise typer.Exit(EXIT_OK)
     table = make_table(w.node("cli.explain.columns"), (0, 1, 2, 3, 4))

@@ -13,6 +13,7 @@ from typing import Any
 from ..catalogue import Message, parse_messages, read_yaml
 from ..errors import FormError
 from ..periods import PERIOD_KINDS
+from ..text import nfc
 
 FIELD_TYPES = {"count", "money", "number", "percent", "yesno", "text", "date", "list"}
 NUMERIC_TYPES = {"count", "money", "number", "percent"}
@@ -21,11 +22,11 @@ NUMERIC_TYPES = {"count", "money", "number", "percent"}
 MAX_BY_TYPE = {"count": 1_000_000_000, "money": 1_000_000_000_000, "number": 1_000_000_000_000}
 AGG_RULES = {"sum", "ratio", "share", "pick", "stock"}
 UNIT_KINDS = {"province", "department", "mass_org", "district", "commune"}
-CHECK_RULES = {"le", "sum_eq", "requires", "date_order", "in_period", "in_action_month", "unique"}
+CHECK_RULES = {"le", "sum_eq", "requires", "date_order", "in_period", "in_action_month", "not_after_sent", "unique"}
 SEVERITIES = ("error", "warning", "info")
 #: Texts the workbook writer needs from `texts:` in form.yaml (dotted paths); the loader checks each is there.
 TEXT_KEYS = (
-    "banner_unit", "required_mark", "required_note", "properties_subject",
+    "banner_unit", "estimate", "required_mark", "required_note", "properties_subject",
     *(f"banners.{k}" for k in ("unit_info", "indicators", "activities", "budget", "narrative")),
     *(f"notes.{k}" for k in ("indicators", "activities", "narrative")),
     *(f"headers.{k}" for k in ("number", "code", "indicator", "unit", "value", "note", "topic", "narrative")),
@@ -90,6 +91,9 @@ class Indicator:
     scale: float | None = None  # ratio multiplier: None = a percentage (×100); 100 = "per 100" (sex ratio at birth)
     pick_from: str | None = None
     cumulative: bool = True
+    #: Where the definition comes from (CV 2792/LĐTBXH-BĐG for a Strategy indicator, the province plan for the
+    #: operational ones), printed in the form reference so that a reader can check the formula against it.
+    source: str = ""
 
     def key(self, field_id: str) -> str:
         """The stable key of one value row, as written in the workbook's code column."""
@@ -317,7 +321,7 @@ def _indicator(raw: dict[str, Any], i: int, fieldsets: dict[str, Any], groups: s
         unit=raw.get("unit", ""), unit_en=raw.get("unit_en", raw.get("unit", "")), fields=fields, agg=agg,
         applies_to=applies, periods=periods, checks=checks, numerator=numerator, denominator=denominator,
         scale=float(raw["scale"]) if raw.get("scale") is not None else None, pick_from=raw.get("pick_from"),
-        cumulative=bool(raw.get("cumulative", agg == "sum")),
+        cumulative=bool(raw.get("cumulative", agg == "sum")), source=nfc(str(raw.get("source") or "")),
     )
 
 

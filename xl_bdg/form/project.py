@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -11,6 +12,7 @@ from typing import Any
 from ..catalogue import load_yaml
 from ..periods import Period, action_month_window, parse_period
 from ..resources import data_dir
+from .counting import Counting, load_counting
 from .definition import Form, FormError, load_form
 from .registry import Registry, load_registry
 from .targets import TARGET_SETS, Target, load_targets
@@ -33,6 +35,8 @@ class Project:
     config: dict[str, Any]
     target_sources: dict[str, str] = field(default_factory=dict)
     """Each target set's source document, by set."""
+    counting: Counting = field(default_factory=Counting)
+    """Territorial totals and overlapping sources (counting.yaml): how the totals count each case once."""
 
     def targets_of(self, target_set: str) -> tuple[Target, ...]:
         """The targets of one set: "strategy" (NQ 28/NQ-CP), "qd1790" (QĐ 1790/QĐ-TTg) or "province"."""
@@ -44,6 +48,19 @@ class Project:
         """Parse a period code with this province's deadlines."""
         return parse_period(code, self.config.get("periods"))
 
+    def office(self, period: Period | None = None) -> dict[str, Any]:
+        """The collecting office for `period`: the one in office on its deadline (Sở LĐTBXH until 28/02/2025, Sở Nội
+        vụ from 01/03/2025 in the sample province); without a period, the latest one."""
+        offices = collecting_offices(self.config)
+        if period is None:
+            return offices[-1]
+        day = period.deadline
+        for office in offices:
+            if office.get("valid_from", dt.date.min) <= day <= office.get("valid_to", dt.date.max):
+                return office
+        raise FormError(f"province.yaml: collecting_office: no office is valid on {day:%d/%m/%Y} "
+                        f"(the deadline of {period.code}); add one with valid_from/valid_to")
+
     def action_month(self, year: int) -> tuple:
         """The Action Month window of `year`."""
         return action_month_window(year, self.config.get("action_month"))
@@ -52,6 +69,23 @@ class Project:
     def province_name(self) -> str:
         """The province's name."""
         return self.config["province"]["name"]
+
+
+def collecting_offices(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The province's collecting offices in the order given: `collecting_office` is one office or a list of them,
+    each with a name and optional `valid_from` / `valid_to` (ISO dates); raise FormError when one is malformed."""
+    raw = config.get("collecting_office")
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    if not items:
+        raise FormError("province.yaml: collecting_office: give the office's name (one office or a list of them)")
+    for n, office in enumerate(items, 1):
+        where = f"province.yaml: collecting_office {n}"
+        if not isinstance(office, dict) or not office.get("name"):
+            raise FormError(f"{where}: needs a name")
+        for key in ("valid_from", "valid_to"):
+            if key in office and not isinstance(office[key], dt.date):
+                raise FormError(f"{where}: {key} '{office[key]}' is not a date like 2025-03-01")
+    return items
 
 
 def schemas_dir(explicit: Path | None = None) -> Path:
@@ -75,6 +109,7 @@ def _load_cached(base: Path) -> Project:
         config = load_yaml((base / "province.yaml").read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
         raise FormError(f"province.yaml: file not found in {base}") from exc
+    collecting_offices(config)  # a malformed office list is named when the schemas load, not when a file is written
     registry = load_registry(base / config.get("registry", "units.yaml"))
     targets, sources = load_targets(base / "targets.yaml", {i.code for i in form.indicators})
     for ind in form.indicators:
@@ -84,5 +119,7 @@ def _load_cached(base: Path) -> Project:
                                 "which is neither a unit kind nor a unit code in the registry")
         if ind.pick_from and ind.pick_from not in registry.units:
             raise FormError(f"form.yaml: indicator {ind.code}: pick_from '{ind.pick_from}' is not in the registry")
+    counting = load_counting(base / "counting.yaml", {i.code for i in form.indicators}, set(registry.units))
     return Project(schemas_dir=base, form=form, registry=registry, targets=targets,
-                   targets_source=sources.get("strategy", ""), config=config, target_sources=sources)
+                   targets_source=sources.get("strategy", ""), config=config, target_sources=sources,
+                   counting=counting)

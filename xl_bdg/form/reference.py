@@ -34,6 +34,14 @@ def _fields(form: Form) -> list[str]:
     return lines
 
 
+def _sources(form: Form) -> list[str]:
+    """Each indicator with the document its definition follows (form.yaml `source:`)."""
+    w = words("vi")
+    lines = ["", f"### {w('reference.sources_title')}", "", w("reference.sources_header"), "|---|---|---|"]
+    lines += [f"| {ind.code} | {ind.label} | {ind.source or '—'} |" for ind in form.indicators]
+    return lines
+
+
 def _g(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
@@ -56,6 +64,20 @@ def _targets(project: Project) -> list[str]:
     return out
 
 
+def _counting(project: Project) -> list[str]:
+    """The declarations of counting.yaml: territorial totals and the designated sources of overlapping indicators."""
+    w, c = words("vi"), project.counting
+    out = ["", "## " + w("reference.counting_title"), "", w("reference.counting_intro"), "",
+           w("reference.territorial_header"), "|---|---|---|---|"]
+    for t in c.territorial:
+        start = "—" if t.valid_from.year <= 1900 else f"{t.valid_from:%d/%m/%Y}"
+        end = "—" if t.valid_to.year >= 9999 else f"{t.valid_to:%d/%m/%Y}"
+        out.append(f"| {t.kind or ', '.join(t.units)} | {start} | {end} | {w('reference.rules.' + t.rule)} |")
+    out += ["", w("reference.overlap_header"), "|---|---|---|"]
+    out += [f"| {', '.join(o.indicators)} | {', '.join(o.count_from)} | {o.note} / {o.note_en} |" for o in c.overlaps]
+    return out
+
+
 def form_reference(project: Project) -> str:
     """The Markdown reference of the form: sheets, indicators with their cells, activity columns, lists, checks."""
     form = project.form
@@ -69,6 +91,7 @@ def form_reference(project: Project) -> str:
     for group in form.groups:
         out.append(f"- **{group.label}** / {group.label_en}")
     out += ["", *_fields(form)]
+    out += _sources(form)
     w = words("vi")
     out += ["", "### Checks between fields", "",
             f"| indicator | rule | fields | code | severity | {w('reference.where')} |", "|---|---|---|---|---|---|"]
@@ -102,4 +125,5 @@ def form_reference(project: Project) -> str:
     for code, msg in sorted(form.messages.items()):
         out.append(f"| `{code}` | {msg.severity} | {msg.title['vi']} | {msg.title['en']} |")
     out += _targets(project)
+    out += _counting(project)
     return "\n".join(out) + "\n"

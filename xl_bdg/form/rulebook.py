@@ -28,7 +28,9 @@ LIVE = frozenset({"le", "sum_eq", "date_order", "in_period", "in_action_month", 
 CELL_RULES = {"required-missing": True, "indicator-empty": True, "not-applicable-value": False,
               "negative-number": False, "number-too-large": False, "not-whole-number": False,
               "percent-out-of-range": False, "value-not-in-list": False, "duplicate-activity": False}
-WINDOWS = {"in_period": "period", "in_action_month": "action_month"}
+#: The window each window rule names. "sent" ends on the file's own report date (the unit-information sheet), so it
+#: is one per submission, not per period: the validator fills it; the workbook does not compute it (not in LIVE).
+WINDOWS = {"in_period": "period", "in_action_month": "action_month", "not_after_sent": "sent"}
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,8 @@ class RuleSpec:
 
     `rule` is the form's rule name. Meaning of `others` by rule: le — (the bound,); sum_eq — the parts; date_order —
     (the start,) with `target` the end; requires — (the condition,) with `equals` the value that triggers it;
-    unique — every key column (`target` is the first); in_period / in_action_month — none, `window` names the window
-    and `when` the OR-ed conditions (field, value) under which it applies.
+    unique — every key column (`target` is the first); in_period / in_action_month / not_after_sent — none, `window`
+    names the window and `when` the OR-ed conditions (field, value) under which it applies.
     """
 
     rule: str
@@ -94,5 +96,6 @@ def indicator_specs(form: Form, ind: Indicator) -> list[RuleSpec]:
 
 def windows(project: Project, period: Period) -> dict[str, tuple[dt.date, dt.date]]:
     """The date windows a `RuleSpec.window` names, for one period: the validator fills its helper columns and the
-    template writes its formulas' dates from here, so both hold a date to the same window."""
+    template writes its formulas' dates from here, so both hold a date to the same window. The "sent" window is the
+    submission's own (its report date) and is filled by the validator."""
     return {"period": (period.start, period.end), "action_month": tuple(project.action_month(period.year))}

@@ -25,7 +25,7 @@ def _issuer(project: Project, which: str, lang: str) -> Office:
     report = project.config.get("report", {})
     conf = report.get("issuers", {}).get(which)
     if conf is None:  # a province.yaml without the report block: the collecting office as before
-        office = project.config.get("collecting_office", {})
+        office = project.office()
         short = office.get("short", office.get("name", ""))
         return Office(parent=office.get("parent", "").upper(), name=office.get("name", ""), short=short.upper(),
                       doc_code=office.get("doc_code") or _initials(short),

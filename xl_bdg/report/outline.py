@@ -44,6 +44,28 @@ def _intake(w: Writer, ctx: ReportContext) -> Para:
     return w.say("w_intake", deadline=ctx.period.deadline, **blanks)
 
 
+def _counting(w: Writer, project: Project, dataset: Dataset, en: bool) -> list[Para]:
+    """How the totals counted each case once (schemas/counting.yaml): which of a district and its communes were
+    counted, and whose figures of an overlapping indicator were kept beside the total."""
+    reg = project.registry
+
+    def name(code: str) -> str:
+        unit = reg.get(code)
+        return unit.name if unit is not None else code
+
+    paras = []
+    for note in dataset.counting:
+        units = w.join([name(u) for u in note.units], "w_units_more")
+        if note.kind == "overlap":
+            overlap = project.counting.overlap_of(note.indicators[0])
+            text = "" if overlap is None else (overlap.note_en if en else overlap.note)
+            paras.append(w.say("w_counted_overlap", unit=name(note.unit), indicators=", ".join(note.indicators),
+                               note=text))
+        else:
+            paras.append(w.say(f"w_counted_{note.kind}", unit=name(note.unit), units=units, n=len(note.units)))
+    return paras
+
+
 def _activities(w: Writer, ctx: ReportContext, project: Project, dataset: Dataset, conf: dict[str, Any]) -> list[Para]:
     s = ctx.summary
     change = Para("", [])
@@ -99,7 +121,8 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
                                    [r for rows in lines for r in rows]))
     direction.append(Topic("activities", str(len(direction) + 1), doc["t_activities"],
                            _activities(w, ctx, project, dataset, conf)))
-    direction.append(Topic("intake", str(len(direction) + 1), doc["t_intake"], [_intake(w, ctx)]))
+    direction.append(Topic("intake", str(len(direction) + 1), doc["t_intake"],
+                           [_intake(w, ctx), *_counting(w, project, dataset, en)]))
 
     goal_list = goal_topics(w, by_code, goals, ctx.targets, ctx.period.year)
     strategy = [t for t in ctx.targets if t.goal]

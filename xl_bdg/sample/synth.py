@@ -123,6 +123,12 @@ def _activities(project: Project, unit: Unit, period: Period) -> list[dict[str, 
     return rows
 
 
+def _dated(day: dt.date, period: Period, activities: list[dict[str, Any]]) -> dt.date:
+    """The report date: `day`, or the last activity's start if later, so a sample file has nothing dated after it
+    (activity-after-sent); the sample's late-year activities make some report dates fall after the deadline."""
+    return max([day, period.start, *(a["start"] for a in activities)])
+
+
 def synthesize(project: Project, unit: Unit, period: Period) -> dict[str, Any]:
     """A complete, valid submission for `unit` and `period`, in the shape `fill.fill_workbook` takes."""
     form = project.form
@@ -158,7 +164,8 @@ def synthesize(project: Project, unit: Unit, period: Period) -> dict[str, Any]:
     report_day = min(period.deadline, period.end) - dt.timedelta(days=r.randint(1, 10))
     unit_info = {"reporter": r.choice(_TEXTS["reporters"]), "position": _TEXTS["position"],
                  "phone": f"0262 3{r.randint(100000, 999999)}",
-                 "email": _TEXTS["email"].format(unit=unit.code.lower()), "report_date": max(report_day, period.start),
+                 "email": _TEXTS["email"].format(unit=unit.code.lower()),
+                 "report_date": _dated(report_day, period, activities),
                  "approver": r.choice(_TEXTS["approvers"])}
     return {"unit_info": unit_info, "indicators": indicators, "activities": activities, "budget": budget,
             "narrative": narrative}

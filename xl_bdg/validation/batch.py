@@ -80,7 +80,11 @@ def _present(cv: CellValue | None) -> bool:
 # --- one file's rows (built where the file is read: in a worker, in batch mode) ----------------------------------
 
 Columns = dict[str, list[Any]]  # column → values; "_row" holds the Excel row of each frame row
-WINDOW = ("_pstart", "_pend", "_amstart", "_amend")  # the period and Action Month window of each activity row
+#: The period and Action Month window of each activity row, and the day its file was sent (its report date).
+WINDOW = ("_pstart", "_pend", "_amstart", "_amend", "_sent")
+
+
+SENT_FIELD = "report_date"  # the unit-information field that dates the file (form.yaml unit_info)
 
 
 @lru_cache(maxsize=8)
@@ -99,7 +103,8 @@ def column_types(form: Form) -> dict[str, dict[str, str]]:
 def _activity_rows(project: Project, sub: Submission, ctx: Context) -> Columns:
     cols: Columns = {"_row": [], **{c.id: [] for c in project.form.activity_columns}, **{k: [] for k in WINDOW}}
     win = windows(project, ctx.period) if ctx.period else None
-    window = (*win["period"], *win["action_month"]) if win else (None, None, None, None)
+    sent = _coerce("date", sub.unit_info.get(SENT_FIELD))
+    window = (*win["period"], *win["action_month"], sent) if win else (None, None, None, None, sent)
     for ar in sub.activities:
         cols["_row"].append(ar.row)
         for c in project.form.activity_columns:

@@ -141,7 +141,7 @@ def page_context(report: Report, project: Project, lang: str = "vi", now: dt.dat
                                  period=fr.period or "", sha256=fr.sha256 or "", verdict=v, verdict_label=w[v],
                                  errors=fr.count("error"), warnings=fr.count("warning"), infos=fr.count("info"),
                                  findings=rows))
-    office = project.config.get("collecting_office", {}).get("name", "")
+    office = project.office()["name"]
     province = project.config.get("province", {}).get("name" if lang == "vi" else "name_en", "")
     return ValidationPage(lang=lang, title=w["title"], province=province, office=office,
                           generated=(now or dt.datetime.now()).strftime("%d/%m/%Y %H:%M"),

@@ -120,6 +120,9 @@ class _Builder:
         elif spec.rule == "date_order":
             start, end = others[0], target
             add(lambda d: ~(d[end] < d[start]), Rule(code, sev, "le", target=end, other=start))
+        elif spec.window == "sent":
+            add(functools.partial(_not_after, c=target, hi="_sent"),
+                Rule(code, sev, "window", target=target, window=("_sent", "_sent")))
         elif spec.window is not None:
             lo, hi = ("_pstart", "_pend") if spec.window == "period" else ("_amstart", "_amend")
             add(functools.partial(_in_window, c=target, lo=lo, hi=hi, when=dict(spec.when)),
@@ -158,6 +161,11 @@ def _in_window(d: pd.DataFrame, c: str, lo: str, hi: str, when: dict[str, Any]) 
     # The `when` conditions are OR-ed: an activity flagged for the Action Month *or* of its category must lie in it.
     applies = np.logical_or.reduce([(d[k] == v).fillna(False).to_numpy(bool) for k, v in when.items()])
     return inside | unknown | ~pd.Series(applies, index=d.index)
+
+
+def _not_after(d: pd.DataFrame, c: str, hi: str) -> pd.Series:
+    """Not after the day in `hi`; an empty date or an unknown day passes (required-missing says so)."""
+    return ~(d[c] > d[hi]) | d[c].isna() | d[hi].isna()
 
 
 def _unique_ok(d: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:

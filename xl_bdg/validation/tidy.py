@@ -5,6 +5,7 @@ of an Action Month activity fails "inside the period" and "inside the Action Mon
 end date typed in the wrong year also fails "end after start". Here, per activity row:
 
 - a date outside the period is not also reported outside the Action Month (the period finding says it all);
+- a date outside the period is not also reported as after the report date (the period finding says it all);
 - "end before start" is not reported when either date is outside the period (the slip explains the order);
 - both dates outside the period make one finding on the row (`dates-outside-period`), at the start date.
 
@@ -33,6 +34,7 @@ class _DateRules:
     month: frozenset[str]  # codes of in_action_month checks
     order: frozenset[str]  # codes of date_order checks
     pairs: tuple[tuple[str, str], ...]  # (start letter, end letter) of each date_order check
+    sent: frozenset[str]  # codes of not_after_sent checks
 
 
 @lru_cache(maxsize=8)
@@ -44,7 +46,7 @@ def _rules(form: Form) -> _DateRules:
 
     pairs = tuple((get_column_letter(cols[c.params["start"]]), get_column_letter(cols[c.params["end"]]))
                   for c in form.activity_checks if c.rule == "date_order")
-    return _DateRules(codes("in_period"), codes("in_action_month"), codes("date_order"), pairs)
+    return _DateRules(codes("in_period"), codes("in_action_month"), codes("date_order"), pairs, codes("not_after_sent"))
 
 
 def _split(cell: str | None) -> tuple[str, int] | None:
@@ -80,7 +82,7 @@ def tidy_dates(findings: list[Finding], form: Form, sheet: str) -> list[Finding]
             out.append(f)
             continue
         letter, row = pos
-        if f.code in rules.month and letter in outside[row]:
+        if (f.code in rules.month or f.code in rules.sent) and letter in outside[row]:
             continue  # already outside the period: the Action Month window adds nothing
         if f.code in rules.order:
             continue  # a date outside the period explains the order

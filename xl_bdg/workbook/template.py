@@ -72,9 +72,13 @@ class Stamp:
 def _words(project: Project, unit: Unit, period: Period) -> dict[str, str]:
     form = project.form
     am_start, am_end = project.action_month(period.year)
-    return {"unit_name": unit.name, "unit_code": unit.code, "period": period.code, "period_title": period.title(),
-            "start": f"{period.start:%d/%m/%Y}", "end": f"{period.end:%d/%m/%Y}",
-            "deadline": f"{period.deadline:%d/%m/%Y}", "office": project.config["collecting_office"]["name"],
+    end = f"{period.end:%d/%m/%Y}"
+    # due before the data window closes: the figures to the window's end are estimates ("ước thực hiện")
+    estimate = form.text("estimate").format(end=end) if period.estimate else ""
+    return {"estimate": estimate,
+            "unit_name": unit.name, "unit_code": unit.code, "period": period.code, "period_title": period.title(),
+            "start": f"{period.start:%d/%m/%Y}", "end": end,
+            "deadline": f"{period.deadline:%d/%m/%Y}", "office": project.office(period)["name"],
             "am_start": f"{am_start:%d/%m}", "am_end": f"{am_end:%d/%m}", "form_id": form.id,
             "form_version": form.version, "generator": f"xl-bdg {__version__}",
             **{f"sheet_{key}": sheet.title for key, sheet in form.sheets.items()}}
