@@ -187,6 +187,9 @@ def open_ledger(path: Path, w: Words, *, create: bool = False, readonly: bool = 
 
     if not create and not path.exists():
         raise fail(w("cli.err.no_ledger", path=path))
+    if not readonly and path.exists() and not writable(path):
+        # Said before opening: a run with nothing new to record would otherwise end quietly, the ledger unwritten.
+        raise fail(w("cli.err.os.ledger_readonly", path=path))
     note_ledger(path)
     try:
         return Ledger(path, readonly=readonly)

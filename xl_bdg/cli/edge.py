@@ -28,7 +28,8 @@ _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ETXTBSY}
 _NOSPACE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _NOTDIR = {errno.ENOTDIR, errno.EEXIST}
 _MISSING = {errno.ENOENT}
-_IO = {errno.EIO, errno.ENXIO, errno.ENODEV, getattr(errno, "ESTALE", errno.EIO), getattr(errno, "EREMOTEIO", errno.EIO)}
+_IO = {errno.EIO, errno.ENXIO, errno.ENODEV,
+       getattr(errno, "ESTALE", errno.EIO), getattr(errno, "EREMOTEIO", errno.EIO)}
 #: SQLite's words for a refusal of the system, never of the data: (fragment of its message, our message's key).
 _SQLITE = (("readonly database", "ledger_readonly"), ("read-only", "ledger_readonly"),
            ("database or disk is full", "ledger_full"), ("disk i/o error", "ledger_io"),
@@ -71,7 +72,12 @@ def writable(path: Path) -> bool:
     """Whether a ledger at `path` can be written: its folder (for the -wal and -shm beside it) and the file itself.
     os.access answers for root too where it matters (an immutable folder, read-only storage)."""
     folder = path.parent if str(path.parent) else Path(".")
-    return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    if os.access(folder, os.W_OK):
+        return True
+    # A folder it cannot write still serves when the -wal and -shm SQLite needs are already there and writable.
+    return all(os.access(path.with_name(path.name + s), os.W_OK) for s in ("-wal", "-shm"))
 
 
 def _blocking(path: Path) -> Path:
@@ -96,6 +102,7 @@ def os_message(exc: BaseException, w: Words) -> str | None:
     if not isinstance(exc, OSError) or exc.errno == errno.EPIPE or exc.errno is None:
         return None  # a closed pipe is click's to handle (a pager quit early); no errno: not the system's refusal
     code = errno.errorcode.get(exc.errno, str(exc.errno))
+    target: Path | None = None
     name = exc.filename if exc.filename is not None else exc.filename2
     path = Path(name.decode(errors="surrogateescape") if isinstance(name, bytes) else str(name)) \
         if name is not None else None
@@ -104,7 +111,7 @@ def os_message(exc: BaseException, w: Words) -> str | None:
     elif exc.errno in _NOSPACE:
         key = "nospace"
     elif exc.errno in _NOTDIR and path is not None:
-        key, path = "notdir", _blocking(path)
+        key, target, path = "notdir", path, _blocking(path)
     elif exc.errno == errno.EISDIR:
         key = "isdir"
     elif exc.errno in _MISSING:
@@ -114,7 +121,8 @@ def os_message(exc: BaseException, w: Words) -> str | None:
     else:
         key = "other"
     shown = show_name(str(path)) if path is not None else w("cli.err.os.no_path")
-    return w(f"cli.err.os.{key}", path=shown, code=code, detail=exc.strerror or "")
+    whole = show_name(str(target)) if target is not None else shown
+    return w(f"cli.err.os.{key}", path=shown, target=whole, code=code, detail=exc.strerror or "")
 
 
 def stopped_message(exc: BaseException, w: Words) -> tuple[str, int]:
