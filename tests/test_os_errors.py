@@ -155,7 +155,7 @@ def test_a_full_disk_under_the_ledger_names_the_ledger(season: Season, tmp_path:
     copy.parent.mkdir()
     shutil.copy2(season.ledger, copy)
     done = _cli("status", "--period", PERIOD, "--ledger", copy, fsize=1_000)
-    _refused(done, copy)
+    assert "lỗi đọc ghi đĩa" in _refused(done, copy)  # the disk, and what to do: not SQLite's bare words
 
 
 # --- immutable folders and files (chattr +i): read-only storage ---------------------------------------------------
