@@ -142,6 +142,17 @@ def test_a_full_disk_during_the_report_names_the_file_and_leaves_no_temporary(se
     assert _temporaries(out) == []
 
 
+@pytest.mark.parametrize("command", ["template", "validate --annotate"])
+def test_a_full_disk_while_writing_a_workbook_names_it(season: Season, tmp_path: Path, command: str) -> None:
+    # openpyxl writes through lxml, whose full disk is a SerialisationError("IO_EFBIG"), not an OSError; and the
+    # writer's generator, closed later by the garbage collector, fails again ("Exception ignored in …").
+    out = tmp_path / "ra"
+    done = _cli(*WRITERS[command](season, out), fsize=5_000)
+    text = _refused(done, out)
+    assert "EFBIG" in text and "Exception ignored" not in text
+    assert _temporaries(out) == []
+
+
 def test_a_full_disk_during_validate_html_names_the_page(season: Season, tmp_path: Path) -> None:
     page = tmp_path / "ket-qua.html"
     done = _cli("validate", season.inbox, "--html", page, fsize=1_000)

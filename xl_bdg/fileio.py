@@ -4,6 +4,7 @@ never leaves a half-written file where a good one is expected."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import hashlib
 import os
@@ -48,6 +49,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
             if exc.filename is None or exc.filename == str(tmp_path):
                 exc.filename, exc.filename2 = str(target), None
             raise
+        except Exception as exc:
+            code = io_errno(exc)
+            if code is None:
+                raise
+            raise OSError(code, os.strerror(code), str(target)) from exc
     finally:
         # Removing it must not hide the error that brought us here (the folder may have become read-only).
         with contextlib.suppress(OSError):
@@ -56,6 +62,16 @@ def atomic_path(target: Path) -> Iterator[Path]:
             else:
                 for stray in target.parent.glob(glob.escape(prefix) + "*"):
                     stray.unlink(missing_ok=True)
+
+
+def io_errno(exc: BaseException) -> int | None:
+    """The errno behind a writer's failure to write that is not an OSError, else None: lxml, openpyxl's serialiser,
+    raises SerialisationError("IO_EFBIG") on a full disk, which would otherwise end in a traceback."""
+    text = str(exc)
+    if type(exc).__name__ != "SerialisationError" or not text.startswith("IO_"):
+        return None
+    code = getattr(errno, text[3:], None)
+    return code if isinstance(code, int) else errno.EIO
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:

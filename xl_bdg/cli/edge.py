@@ -13,12 +13,14 @@ import errno
 import os
 import signal
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
 from ..catalogue import Words
+from ..fileio import io_errno
 from ..sanitize import show_name
 
 #: Ledgers the running command opened, latest last: SQLite's errors do not say which file they are about.
@@ -55,12 +57,26 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise Stopped(signum)
 
 
+#: Set once a system error was put into words (`os_message`): its echoes (`_unraisable`) are not said again.
+_SAID: list[bool] = [False]
+
+
+def _unraisable(info: sys.UnraisableHookArgs) -> None:
+    # A writer's generator closed by the garbage collector after a full disk fails again ("Exception ignored in …",
+    # a traceback on stderr after the message): the error was said once, as the command's message.
+    if _SAID[0] and info.exc_value is not None and (isinstance(info.exc_value, OSError) or io_errno(info.exc_value)):
+        return
+    sys.__unraisablehook__(info)
+
+
 @contextlib.contextmanager
 def stops_cleanly() -> Iterator[None]:
     """Within the block, SIGTERM raises Stopped (forked children put the default back: see validation.isolation)."""
     if threading.current_thread() is not threading.main_thread():  # signals are the main thread's (tests' runners)
         yield
         return
+    if sys.unraisablehook is sys.__unraisablehook__:  # the command's process keeps it to the end (a test's is left)
+        sys.unraisablehook = _unraisable
     old = signal.signal(signal.SIGTERM, _stop)
     try:
         yield
@@ -91,6 +107,12 @@ def _blocking(path: Path) -> Path:
 
 def os_message(exc: BaseException, w: Words) -> str | None:
     """The message for an error of the system, or None when `exc` is not one (a bug: let it show)."""
+    text = _message(exc, w)
+    _SAID[0] = _SAID[0] or text is not None
+    return text
+
+
+def _message(exc: BaseException, w: Words) -> str | None:
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         key = next((k for fragment, k in _SQLITE if fragment in text), None)
