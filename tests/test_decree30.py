@@ -16,7 +16,7 @@ from docx import Document
 from xl_bdg.form.project import Project
 from xl_bdg.ledger.store import Ledger
 from xl_bdg.report.build import load_labels
-from xl_bdg.report.issuer import letters_issuer, report_issuer
+from xl_bdg.report.issuer import issuer_config, letters_issuer, report_issuer
 from xl_bdg.report.letters import letter_context, units_to_write_to, write_letter
 from xl_bdg.report.write import write_report
 
@@ -24,7 +24,9 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _issuer_conf(project: Project, which: str) -> dict:
-    return project.config["report"]["issuers"][which]
+    conf = issuer_config(project, which)  # the sample season is 2026's: the latest issuer
+    assert conf is not None
+    return conf
 
 
 def _with_issuer(project: Project, which: str) -> Project:

@@ -17,6 +17,7 @@ import os
 import re
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,13 +175,48 @@ def _column_types(form: Form) -> dict[str, dict[str, str]]:
             "activities": {c.id: c.type for c in form.activity_columns}}
 
 
+def _uri(path: Path, query: str) -> str:
+    """An SQLite `file:` URI for `path` (every character that means something in a URI escaped)."""
+    return f"file:{urllib.parse.quote(os.fsencode(path.resolve()))}?{query}"
+
+
+def _connect_readonly(path: Path, timeout_ms: int) -> sqlite3.Connection:
+    """The ledger opened for reading only (`mode=ro`): nothing is written, not even the switch to WAL.
+
+    A WAL database read through `mode=ro` still needs its `-shm` beside it, which SQLite must be able to create:
+    on read-only storage (a folder it cannot write) the ledger is opened `immutable=1` instead, read as the file
+    holds it. A ledger closed cleanly holds everything (the last connection folds the -wal back into the file)."""
+    if not path.is_file():
+        raise sqlite3.OperationalError(f"unable to open database file: {path}")
+    queries = ["mode=ro"] if os.access(path.parent, os.W_OK) else ["mode=ro", "mode=ro&immutable=1"]
+    for i, query in enumerate(queries):
+        conn = sqlite3.connect(_uri(path, query), uri=True, isolation_level=None, timeout=timeout_ms / 1000)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if i == len(queries) - 1:
+                raise
+            continue
+        if not found:
+            conn.close()
+            raise sqlite3.DatabaseError(f"no such table: files ({path})")
+        return conn
+    raise AssertionError("unreachable")
+
+
 # --- the ledger --------------------------------------------------------------------------------------------------
 class Ledger:
     """An open ledger file and its archive folder (`<name>-archive/` beside it)."""
 
-    def __init__(self, path: Path, *, timeout_ms: int = _BUSY_MS) -> None:
+    def __init__(self, path: Path, *, timeout_ms: int = _BUSY_MS, readonly: bool = False) -> None:
         self.path = Path(path)
         self.archive_dir = self.path.parent / f"{self.path.stem}-archive"
+        self.readonly = readonly
+        if readonly:
+            self.conn = _connect_readonly(self.path, timeout_ms)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are opened explicitly (BEGIN IMMEDIATE takes the write lock up front,
         # so two intakes never interleave a read-check-insert).

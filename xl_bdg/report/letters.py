@@ -110,7 +110,7 @@ def letter_context(project: Project, status: UnitStatus, report: FileReport, dat
     days = int(project.config.get("feedback_days", DEFAULT_FEEDBACK_DAYS))
     by = dataset.generated_at.date() + dt.timedelta(days=days) if days > 0 else None
     return LetterContext(
-        lang=lang, labels=labels, office=office_from_config(project),
+        lang=lang, labels=labels, office=office_from_config(project, period=per),
         period=PeriodInfo(per.code, per.kind, per.year, per.title(lang), per.start.strftime("%d/%m/%Y"),
                           per.end.strftime("%d/%m/%Y"), per.deadline.strftime("%d/%m/%Y")),
         place=project.config["province"].get("place", project.province_name),

@@ -59,8 +59,8 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
         elif f.type == "text":
             out[f.id] = _TEXTS["document_ref"].format(n=r.randint(10, 250), unit=unit.code, day=r.randint(1, 28),
                                                       year=period.year)
-        elif f.typical is not None:
-            out[f.id] = round(r.uniform(*f.typical), 1)
+        elif f.typical is not None:  # a count's range gives whole numbers (staff, bodies), a rate's one decimal
+            out[f.id] = round(r.uniform(*f.typical)) if f.type == "count" else round(r.uniform(*f.typical), 1)
         elif f.type == "percent":
             out[f.id] = round(r.uniform(20, 65), 1)
         elif f.type == "number":
@@ -69,7 +69,7 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
             out[f.id] = r.randint(0, 40) * 500_000
         else:
             out[f.id] = round(r.randint(0, 40) * k * flow)
-    if {"T", "M", "F"} <= set(ids):
+    if {"T", "M", "F"} <= set(ids) and ind.field("F").typical is None:
         out["F"] = round(r.randint(10, 400) * k * flow)
         out["M"] = round(r.randint(5, 300) * k * flow)
         out["T"] = out["M"] + out["F"]
@@ -80,6 +80,23 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
         out["HND"] = round(out["DET"] * r.uniform(0.5, 1.0))
     if "YES" in ids and "DOC" in ids and out["YES"] != yes:
         out.pop("DOC")
+    return _settle(ind, out)
+
+
+def _settle(ind: Indicator, out: dict[str, Any]) -> dict[str, Any]:
+    """Make the drawn values meet the indicator's own checks: each part at most its bound, each total the sum of
+    its parts (a breakdown's parts are drawn, its totals follow), then the bounds again for the totals."""
+    def bounds() -> None:
+        for c in ind.checks:
+            a, b = str(c.params.get("a")), str(c.params.get("b"))
+            if c.rule == "le" and isinstance(out.get(a), (int, float)) and isinstance(out.get(b), (int, float)):
+                out[a] = min(out[a], out[b])
+
+    bounds()
+    for c in ind.checks:
+        if c.rule == "sum_eq" and all(isinstance(out.get(p), (int, float)) for p in c.params["parts"]):
+            out[c.params["total"]] = sum(out[p] for p in c.params["parts"])
+    bounds()
     return out
 
 
