@@ -106,10 +106,12 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "xl-bdg-memory",
                     help="where the files are made once and kept (default: /tmp/xl-bdg-memory)")
     ap.add_argument("--commands", default="validate,intake")
+    ap.add_argument("--corpus", type=int, default=None,
+                    help="take the files from the corpus made for this many (default: the largest size)")
     opts = ap.parse_args()
     sizes = sorted(int(s) for s in opts.sizes.split(","))
     t = time.perf_counter()
-    schemas, folders = corpus(opts.data, sizes[-1], sizes)
+    schemas, folders = corpus(opts.data, max(sizes[-1], opts.corpus or 0), sizes)
     print(f"files: {', '.join(str(s) for s in sizes)} distinct workbooks under {opts.data} "
           f"({time.perf_counter() - t:.0f} s to make or find)")
     print(f"machine: {os.cpu_count()} CPUs, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}; "
