@@ -25,6 +25,7 @@ from xl_bdg.dataset import UnitStatus
 from xl_bdg.form.project import Project
 from xl_bdg.report.build import build_context, load_labels
 from xl_bdg.report.context import ReportContext, field_docs, fmt_num, parse_num, undocumented_fields
+from xl_bdg.report.issuer import issuer_config
 from xl_bdg.report.letters import LetterContext
 from xl_bdg.report.render import render_html
 from xl_bdg.report.write import write_report
@@ -205,7 +206,7 @@ def _docx_text(path: Path) -> str:
 def test_word_report_has_the_administrative_form_and_the_figures(sample, project: Project):
     ds = sample.dataset
     text = _docx_text(sample.out_dir / "report" / f"bao-cao-bdg_{ds.period}.docx")
-    issuer = project.config["report"]["issuers"][project.config["report"]["issuer"]]
+    issuer = issuer_config(project, project.config["report"]["issuer"], ds.period)
     labels = load_labels("vi")
     for needed in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO", "Kính gửi:",
                    "Nơi nhận:", f"/BC-{issuer['code']}", issuer["name"], issuer["signer_title"],
@@ -287,7 +288,7 @@ def test_word_report_converts_to_pdf_with_headings_figures_and_diacritics(sample
                                                        text=True, check=True).stdout)
     flat = re.sub(r"\s+", " ", text)
     doc = load_labels("vi")["doc"]
-    issuer = project.config["report"]["issuers"][project.config["report"]["issuer"]]
+    issuer = issuer_config(project, project.config["report"]["issuer"], ds.period)
     ctx = build_context(project, ds)
     for needed in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Kính gửi:", "Nơi nhận:",
                    doc["s1"], doc["s2"], doc["s3"], doc["s4"].format(year=ctx.next_year), doc["s5"],

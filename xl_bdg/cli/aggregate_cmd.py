@@ -61,7 +61,7 @@ def aggregate_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME),
     """
     project, w, fmt = open_project(schemas), check_lang(lang), check_format(fmt, ("table", "json"))
     per, voice = parse_period_or_exit(project, period), check_voice(quiet, verbose)
-    with open_ledger(ledger, w) as led:
+    with open_ledger(ledger, w, readonly=True) as led:
         ds = aggregate(project, led, per)
     if fmt == "json":
         print_json(dataset_to_dict(ds))
@@ -95,7 +95,7 @@ def explain_command(target: Annotated[str, typer.Argument(help=W("cli.opt.target
     """
     project, w, fmt = open_project(schemas), check_lang(lang), check_format(fmt, ("table", "json"))
     per, voice = parse_period_or_exit(project, period), check_voice(quiet, verbose)
-    with open_ledger(ledger, w) as led:
+    with open_ledger(ledger, w, readonly=True) as led:
         ds = aggregate(project, led, per, checks=False)
     try:
         code, fid = parse_target(project.form, target)
@@ -158,7 +158,7 @@ def export_command(ctx: typer.Context,
     if period is None:
         raise fail(w("exchange.export.period_needed"))
     per, voice = parse_period_or_exit(project, period), check_voice(quiet, verbose)
-    with open_ledger(ledger, w) as led:
+    with open_ledger(ledger, w, readonly=True) as led:
         ds = aggregate(project, led, per, checks=False)
     rows = long_rows(ds, project.form)
     written = [write_csv(rows, out / f"{per.code}_long.csv"), write_parquet(rows, out / f"{per.code}_long.parquet")]

@@ -18,6 +18,7 @@ from ..errors import FormError
 from ..periods import Period, is_period_code
 from ..sanitize import clean_text, dumps, show_name
 from .commands import COMMANDS, listed, load
+from .edge import Stopped, note_ledger, os_message, stopped_message, stops_cleanly, writable
 
 if TYPE_CHECKING:  # the form and the ledger load with the command that needs them, not with `xl-bdg --help`
     from typer._click import Command, Context
@@ -47,6 +48,22 @@ class LazyGroup(TyperGroup):
         load(cmd_name)
         self.commands.update(typer.main.get_group(app).commands)
         return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: Context) -> Any:
+        """Run the command at the edge: an error of the system (permissions, space, the disk, a read-only ledger)
+        is a message naming the path and exit 2, never a traceback; SIGTERM and Ctrl-C stop it cleanly."""
+        with stops_cleanly():
+            try:
+                return super().invoke(ctx)
+            except (OSError, sqlite3.OperationalError) as exc:
+                text = os_message(exc, _SPOKEN[-1])
+                if text is None:
+                    raise
+                raise fail(text) from None
+            except (Stopped, KeyboardInterrupt) as exc:
+                text, code = stopped_message(exc, _SPOKEN[-1])
+                say(text, "yellow", to=err)
+                raise typer.Exit(code) from None
 
     def format_help(self, ctx: Context, formatter: Any) -> None:
         """The root's help, listing every command without importing any."""
@@ -161,14 +178,25 @@ def _root(
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help=W("cli.opt.format_table"))]
 
 
-def open_ledger(path: Path, w: Words, *, create: bool = False) -> Ledger:
-    """The ledger at `path`, or exit 2 saying what to do when it is missing (and not to be created) or unreadable."""
+def open_ledger(path: Path, w: Words, *, create: bool = False, readonly: bool = False) -> Ledger:
+    """The ledger at `path`, or exit 2 saying what to do when it is missing (and not to be created) or unreadable.
+
+    `readonly`: for the commands that only read it (status, aggregate, report, exports): opened read-only, so a
+    ledger on read-only storage (a CD, a locked share, an immutable folder) can still be read."""
     from ..ledger.store import Ledger
 
     if not create and not path.exists():
         raise fail(w("cli.err.no_ledger", path=path))
+    if not readonly and path.exists() and not writable(path):
+        # Said before opening: a run with nothing new to record would otherwise end quietly, the ledger unwritten.
+        raise fail(w("cli.err.os.ledger_readonly", path=path))
+    note_ledger(path)
     try:
-        return Ledger(path)
+        return Ledger(path, readonly=readonly)
+    except sqlite3.OperationalError as exc:  # the system's refusal (read-only, full, failing disk): say what to do
+        if not readonly and not writable(path):
+            raise fail(w("cli.err.os.ledger_readonly", path=path)) from None
+        raise fail(os_message(exc, w) or w("cli.err.bad_ledger", path=path, error=exc)) from None
     except sqlite3.DatabaseError as exc:
         raise fail(w("cli.err.bad_ledger", path=path, error=exc)) from None
 

@@ -74,7 +74,7 @@ def _read(path: Path, w: Words) -> dict[str, Any]:
 
 def _season(project: Project, mapping: Mapping, period: str, ledger: Path, w: Words) -> Built:
     per = parse_period_or_exit(project, period)
-    with open_ledger(ledger, w) as led:
+    with open_ledger(ledger, w, readonly=True) as led:
         ds = aggregate(project, led, per, checks=False)
     return build_payload(project, ds, mapping)
 
@@ -231,7 +231,7 @@ def diff_command(unit: Annotated[str, typer.Argument(help=W("exchange.opt.unit")
     """
     project, w, fmt = open_project(schemas), check_lang(lang), check_format(fmt, ("table", "json"))
     per, voice = parse_period_or_exit(project, period), check_voice(quiet, verbose)
-    with open_ledger(ledger, w) as led:
+    with open_ledger(ledger, w, readonly=True) as led:
         try:
             diff = diff_years(project, led, unit, per) if last_year else \
                 diff_versions(project, led, unit, per, before=before, after=after)

@@ -45,7 +45,7 @@ DEMO_PERIOD, DEMO_PREVIOUS = "2026-FY", "2026-H1"
 def _dataset(schemas: Path | None, period: str, ledger: Path, w: Words) -> tuple[Project, Period, Ledger, Dataset]:
     project = open_project(schemas)
     per = parse_period_or_exit(project, period)
-    led = open_ledger(ledger, w)
+    led = open_ledger(ledger, w, readonly=True)
     return project, per, led, aggregate(project, led, per)
 
 

@@ -50,7 +50,7 @@ def status_command(period: PeriodOpt, ledger: LedgerOpt = Path(DEFAULT_NAME), fm
     project, w, fmt = open_project(schemas), check_lang(lang), check_format(fmt, ("table", "json"))
     voice = check_voice(quiet, verbose)
     per = parse_period_or_exit(project, period)
-    with open_ledger(ledger, w) as led:
+    with open_ledger(ledger, w, readonly=True) as led:
         rows = status(led, project, per)
         stray = led.unattributed(per.code)
     code = EXIT_FINDINGS if any(r.status == "invalid" for r in rows) else EXIT_OK

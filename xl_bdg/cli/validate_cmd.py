@@ -31,6 +31,7 @@ from .common import (
     parse_period_or_exit,
     say,
 )
+from .edge import os_message
 
 STYLES = {"ok": "bold green", "warnings": "bold yellow", "errors": "bold red", "error": "red", "warning": "yellow",
           "info": "cyan", "summary": "bold"}
@@ -38,12 +39,16 @@ PROGRESS_FROM = 10  # files: below this a progress bar only flickers
 
 
 def _annotate(report: Report, project: Project, dest: Path, w: Words, quiet: bool = False) -> int:
+    """Write the marked copies; one copy that cannot be written does not stop the others. Exit 2 at the end, naming
+    the path, when the system refused one (a full disk, a locked folder): the copies are then incomplete."""
     from ..validation.copies import copy_names
     from ..validation.marks import annotate_copy  # openpyxl writing is only needed here
 
     marked = [fr for fr in report.files if fr.findings]
     names = copy_names([Path(fr.file) for fr in marked])
-    written = 0
+    written, refused = 0, None
+    if marked:
+        dest.mkdir(parents=True, exist_ok=True)  # a folder that cannot be made is the edge's message, said once
     if marked and not quiet:
         say(w("cli.validate.annotated", out=dest), "bold")
     for fr in marked:
@@ -52,8 +57,13 @@ def _annotate(report: Report, project: Project, dest: Path, w: Words, quiet: boo
             written += 1
             if not quiet:
                 say(f"  {fr.file} → {copy}")
+        except OSError as exc:  # the system's refusal: said for this file, and the run ends with exit 2
+            refused = os_message(exc, w) or f"{type(exc).__name__}: {exc}"
+            say(w("cli.err.annotate", file=fr.file, error=refused), "yellow", to=err)
         except Exception as exc:  # one copy that cannot be written must not hide the others
             say(w("cli.err.annotate", file=fr.file, error=f"{type(exc).__name__}: {exc}"), "yellow", to=err)
+    if refused is not None:
+        raise fail(refused)
     return written
 
 

@@ -51,15 +51,7 @@ class Project:
     def office(self, period: Period | None = None) -> dict[str, Any]:
         """The collecting office for `period`: the one in office on its deadline (Sở LĐTBXH until 28/02/2025, Sở Nội
         vụ from 01/03/2025 in the sample province); without a period, the latest one."""
-        offices = collecting_offices(self.config)
-        if period is None:
-            return offices[-1]
-        day = period.deadline
-        for office in offices:
-            if office.get("valid_from", dt.date.min) <= day <= office.get("valid_to", dt.date.max):
-                return office
-        raise FormError(f"province.yaml: collecting_office: no office is valid on {day:%d/%m/%Y} "
-                        f"(the deadline of {period.code}); add one with valid_from/valid_to")
+        return in_force(collecting_offices(self.config), period, "collecting_office")
 
     def action_month(self, year: int) -> tuple:
         """The Action Month window of `year`."""
@@ -71,21 +63,47 @@ class Project:
         return self.config["province"]["name"]
 
 
+def dated_entries(raw: Any, where: str, need: str = "name") -> list[dict[str, Any]]:
+    """One entry or a list of entries with optional `valid_from` / `valid_to` (ISO dates), in the order given;
+    raise FormError naming the entry when one is malformed or lacks `need`."""
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    if not items:
+        raise FormError(f"province.yaml: {where}: give one entry or a list of them")
+    for n, entry in enumerate(items, 1):
+        at = f"province.yaml: {where} {n}"
+        if not isinstance(entry, dict) or not entry.get(need):
+            raise FormError(f"{at}: needs a {need}")
+        for key in ("valid_from", "valid_to"):
+            if key in entry and not isinstance(entry[key], dt.date):
+                raise FormError(f"{at}: {key} '{entry[key]}' is not a date like 2025-03-01")
+    return items
+
+
+def in_force(items: list[dict[str, Any]], period: Period | None, where: str) -> dict[str, Any]:
+    """The entry valid on `period`'s deadline (the day the document is due); without a period, the latest one."""
+    if period is None:
+        return items[-1]
+    day = period.deadline
+    for entry in items:
+        if entry.get("valid_from", dt.date.min) <= day <= entry.get("valid_to", dt.date.max):
+            return entry
+    raise FormError(f"province.yaml: {where}: none is valid on {day:%d/%m/%Y} (the deadline of {period.code}); "
+                    "add one with valid_from/valid_to")
+
+
 def collecting_offices(config: dict[str, Any]) -> list[dict[str, Any]]:
     """The province's collecting offices in the order given: `collecting_office` is one office or a list of them,
     each with a name and optional `valid_from` / `valid_to` (ISO dates); raise FormError when one is malformed."""
-    raw = config.get("collecting_office")
-    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
-    if not items:
+    if not config.get("collecting_office"):
         raise FormError("province.yaml: collecting_office: give the office's name (one office or a list of them)")
-    for n, office in enumerate(items, 1):
-        where = f"province.yaml: collecting_office {n}"
-        if not isinstance(office, dict) or not office.get("name"):
-            raise FormError(f"{where}: needs a name")
-        for key in ("valid_from", "valid_to"):
-            if key in office and not isinstance(office[key], dt.date):
-                raise FormError(f"{where}: {key} '{office[key]}' is not a date like 2025-03-01")
-    return items
+    return dated_entries(config["collecting_office"], "collecting_office")
+
+
+def issuer_entries(config: dict[str, Any], which: str) -> list[dict[str, Any]]:
+    """The issuers of one kind (`report.issuers.province` or `.office`) over time, like `collecting_office`: one
+    mapping or a list with `valid_from` / `valid_to`; an empty list when the province configures none."""
+    raw = (config.get("report") or {}).get("issuers", {}).get(which)
+    return [] if raw is None else dated_entries(raw, f"report.issuers.{which}", need="header")
 
 
 def schemas_dir(explicit: Path | None = None) -> Path:
@@ -110,6 +128,8 @@ def _load_cached(base: Path) -> Project:
     except FileNotFoundError as exc:
         raise FormError(f"province.yaml: file not found in {base}") from exc
     collecting_offices(config)  # a malformed office list is named when the schemas load, not when a file is written
+    for which in (config.get("report") or {}).get("issuers", {}):
+        issuer_entries(config, which)
     registry = load_registry(base / config.get("registry", "units.yaml"))
     targets, sources = load_targets(base / "targets.yaml", {i.code for i in form.indicators})
     for ind in form.indicators:

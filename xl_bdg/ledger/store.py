@@ -14,8 +14,10 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +153,20 @@ def _from_db(value: Any, ftype: str | None) -> Any:
     return value
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _finding_value(value: Any) -> Any:
+    """A finding's stored value or parameter with its date type back: JSON keeps dates as ISO text, and a message
+    must say 22/11/2026 to a Vietnamese reader whether the finding is fresh or read from the ledger."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _column_types(form: Form) -> dict[str, dict[str, str]]:
     """Form types of every stored key, by part, so loaded values get their Python type back."""
     ind = {i.key(f.id): f.type for i in form.indicators for f in i.fields}
@@ -159,13 +175,48 @@ def _column_types(form: Form) -> dict[str, dict[str, str]]:
             "activities": {c.id: c.type for c in form.activity_columns}}
 
 
+def _uri(path: Path, query: str) -> str:
+    """An SQLite `file:` URI for `path` (every character that means something in a URI escaped)."""
+    return f"file:{urllib.parse.quote(os.fsencode(path.resolve()))}?{query}"
+
+
+def _connect_readonly(path: Path, timeout_ms: int) -> sqlite3.Connection:
+    """The ledger opened for reading only (`mode=ro`): nothing is written, not even the switch to WAL.
+
+    A WAL database read through `mode=ro` still needs its `-shm` beside it, which SQLite must be able to create:
+    on read-only storage (a folder it cannot write) the ledger is opened `immutable=1` instead, read as the file
+    holds it. A ledger closed cleanly holds everything (the last connection folds the -wal back into the file)."""
+    if not path.is_file():
+        raise sqlite3.OperationalError(f"unable to open database file: {path}")
+    queries = ["mode=ro"] if os.access(path.parent, os.W_OK) else ["mode=ro", "mode=ro&immutable=1"]
+    for i, query in enumerate(queries):
+        conn = sqlite3.connect(_uri(path, query), uri=True, isolation_level=None, timeout=timeout_ms / 1000)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if i == len(queries) - 1:
+                raise
+            continue
+        if not found:
+            conn.close()
+            raise sqlite3.DatabaseError(f"no such table: files ({path})")
+        return conn
+    raise AssertionError("unreachable")
+
+
 # --- the ledger --------------------------------------------------------------------------------------------------
 class Ledger:
     """An open ledger file and its archive folder (`<name>-archive/` beside it)."""
 
-    def __init__(self, path: Path, *, timeout_ms: int = _BUSY_MS) -> None:
+    def __init__(self, path: Path, *, timeout_ms: int = _BUSY_MS, readonly: bool = False) -> None:
         self.path = Path(path)
         self.archive_dir = self.path.parent / f"{self.path.stem}-archive"
+        self.readonly = readonly
+        if readonly:
+            self.conn = _connect_readonly(self.path, timeout_ms)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are opened explicitly (BEGIN IMMEDIATE takes the write lock up front,
         # so two intakes never interleave a read-check-insert).
@@ -283,8 +334,9 @@ class Ledger:
         rows = self.conn.execute("SELECT code, severity, sheet, cell, value, params FROM findings WHERE file_id = ? "
                                  "ORDER BY seq", (rec.id,)).fetchall()
         return [Finding(code=r[0], severity=r[1], file=rec.original_name, sheet=r[2], cell=r[3],
-                        value=json.loads(r[4]) if r[4] is not None else None,
-                        params=json.loads(r[5]) if r[5] else {}) for r in rows]
+                        value=_finding_value(json.loads(r[4])) if r[4] is not None else None,
+                        params={k: _finding_value(v) for k, v in json.loads(r[5]).items()} if r[5] else {})
+                for r in rows]
 
     def file_report(self, rec: FileRecord) -> FileReport:
         """The stored validation result of a file, as a FileReport."""

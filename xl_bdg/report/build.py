@@ -16,6 +16,7 @@ from ..catalogue import load_yaml, words
 from ..dataset import Dataset, UnitStatus
 from ..form.definition import Indicator
 from ..form.project import Project
+from ..periods import Period
 from ..templating import templates_dir as _templates
 from .context import (  # noqa: F401
     BudgetRow,
@@ -68,9 +69,10 @@ def report_config(templates_dir: Path | None = None) -> dict[str, Any]:
     return _yaml(_templates(templates_dir) / "report.yaml")
 
 
-def office_from_config(project: Project, lang: str = "vi") -> Office:
-    """The office that writes to the units (province.yaml `letters.issuer`); kept for the letters' callers."""
-    return letters_issuer(project, lang)
+def office_from_config(project: Project, lang: str = "vi", period: Period | None = None) -> Office:
+    """The office that writes to the units about `period` (province.yaml `letters.issuer`); kept for the letters'
+    callers."""
+    return letters_issuer(project, lang, period)
 
 
 # --- building -------------------------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
     sections = []
     narratives = _narratives(project, dataset, en)
     for i, group in enumerate(project.form.groups, start=1):
-        rows = [r for ind in project.form.indicators if ind.group == group.id and period.kind in ind.periods
+        rows = [r for ind in project.form.indicators if ind.group == group.id and ind.asked(period.kind, period.year)
                 for r in _rows(dataset, ind, labels, en)]
         sections.append(Section(group.id, i, group.label_en if en else group.label, rows,
                                 narratives.get(group.id, [])))
@@ -203,7 +205,7 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
     statuses = _statuses(project, dataset, labels)
     summ = conf["activity_summary"]
     received = [s for s in dataset.statuses if s.received_at is not None]
-    office = report_issuer(project, lang)
+    office = report_issuer(project, lang, period)
     ctx = ReportContext(
         lang=lang, labels=labels,
         period=PeriodInfo(period.code, period.kind, period.year, period.title(lang), _day(period.start),

@@ -78,6 +78,9 @@ class Office:
     """The 'Kính gửi' lines, one per addressee."""
     copies: list[str] = field(default_factory=list)
     """The 'Nơi nhận' lines after '- Như trên;' (the addressees themselves are 'Như trên')."""
+    ministry: str = ""
+    """The ministry whose guidance the report follows: 'Bộ Nội vụ' from 1/3/2025, 'Bộ Lao động – Thương binh và
+    Xã hội' before (the opening sentence names it)."""
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,8 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
     tasks = [plain(t.replace("{year}", str(next_year))) for t in edit.get("tasks", [])]
     recs = [Topic("to_ministry", "1", doc["t_to_ministry"], [plain(t) for t in edit.get("to_ministry", [])]),
             Topic("to_government", "2", doc["t_to_government"], [plain(t) for t in edit.get("to_government", [])])]
-    opening = compose(doc["opening"], issuer=ctx.office.name, period=ctx.period.title, start=ctx.period.start,
+    opening = compose(doc["opening"], issuer=ctx.office.name, ministry=ctx.office.ministry, period=ctx.period.title,
+                      start=ctx.period.start,
                       end=ctx.period.end, province=ctx.province_text)
     return replace(ctx, opening=opening, direction=direction, goals_intro=goals_intro, goals=goal_list,
                    assessment=assessment, tasks=tasks, recommendations=[r for r in recs if r.paras],

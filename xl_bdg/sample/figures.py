@@ -98,6 +98,8 @@ class _Draw:
         """A field with no declared range: its share of a bigger field when a check ties them, else by type."""
         d = self.conf.get("defaults") or {}
         key = ind.key(f.id)
+        if f.typical is not None:  # the form's own plausible range (content indicators carry one)
+            return r.uniform(*f.typical)
         for check in ind.checks:
             p = check.params
             bigger = None
@@ -109,8 +111,6 @@ class _Draw:
                 return self.base(ind.key(bigger)) * r.uniform(*d.get("share", [0.3, 0.9]))
         if ind.numerator == f.id and ind.denominator:
             return self.base(ind.key(ind.denominator)) * r.uniform(*d.get("share", [0.3, 0.9]))
-        if f.typical is not None:
-            return r.uniform(*f.typical)
         spec = d.get(f.type, [0, 10])
         if isinstance(spec, dict):
             value = r.uniform(*spec["range"])
@@ -149,6 +149,8 @@ class _Draw:
         r = rng(self.unit, self.period.year, key, self.seed)
         if f.type == "text":
             value: Any = None  # written by the caller (document references are words, in synthetic.yaml)
+        elif f.until is not None and self.period.start > f.until:
+            value = 0  # a part that no longer exists (the district level after 30/6/2025)
         else:
             value = self.draw(ind, f, spec_for(self.conf, key, self.unit), r)
             if f.type in ("count",):
@@ -184,18 +186,22 @@ def meet_checks(ind: Indicator, out: dict[str, Any]) -> None:
         value = out.get(ind.key(fid))
         return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
-    for check in ind.checks:
-        p = check.params
-        if check.rule == "sum_eq":
-            parts = [num(x) for x in p["parts"]]
-            if all(v is not None for v in parts) and num(p["total"]) is not None:
-                out[ind.key(p["total"])] = sum(v for v in parts if v is not None)
-    for check in ind.checks:
-        p = check.params
-        if check.rule == "le":
-            a, b = num(p["a"]), num(p["b"])
-            if a is not None and b is not None and a > b:
-                out[ind.key(p["a"])] = b
+    for _ in range(len(ind.checks) + 1):  # a total may be a part or a bound of another: settle until stable
+        before = dict(out)
+        for check in ind.checks:
+            p = check.params
+            if check.rule == "sum_eq":
+                parts = [num(x) for x in p["parts"]]
+                if all(v is not None for v in parts) and num(p["total"]) is not None:
+                    out[ind.key(p["total"])] = sum(v for v in parts if v is not None)
+        for check in ind.checks:
+            p = check.params
+            if check.rule == "le":
+                a, b = num(p["a"]), num(p["b"])
+                if a is not None and b is not None and a > b:
+                    out[ind.key(p["a"])] = b
+        if out == before:
+            break
 
 
 def _remainders(ind: Indicator, draw: _Draw, conf: dict[str, Any], unit: Unit) -> set[str]:
@@ -214,7 +220,7 @@ def _remainders(ind: Indicator, draw: _Draw, conf: dict[str, Any], unit: Unit) -
 def _own_figures(project: Project, conf: dict[str, Any], unit: Unit, period: Period, seed: int,
                  activities_am: int, yesno: tuple[str, str]) -> dict[str, Any]:
     form = project.form
-    applies = [ind for ind in form.indicators if ind.applies(unit.code, unit.kind, period.kind)]
+    applies = [ind for ind in form.indicators if ind.applies(unit.code, unit.kind, period.kind, period.year)]
     fields = {ind.key(f.id): (ind, f) for ind in applies for f in ind.fields}
     draw = _Draw(project, conf, unit, period, seed, profile(conf, unit, period.year, seed), fields,
                  activities_am, yesno)

@@ -85,6 +85,8 @@ def _limit_memory(extra: int | None) -> None:
 def _child(conn: Connection, work: Work[Any, Any], memory: int | None) -> None:
     """The loop of one child: take a chunk, work on it, send the results; stop on None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the children
+    # The parent's SIGTERM handler (cli.edge) unwinds the command; a child ended by the parent must simply die.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     faulthandler.disable()  # an abort here is reported as the item's finding, not as a dump on the terminal
     _limit_memory(memory)
 
