@@ -55,30 +55,36 @@ def _female_over_total(data: dict[str, Any]) -> None:
     data["indicators"]["COMM_06.F"] = data["indicators"]["COMM_06.T"] + 1
 
 
+def _svc(n: int) -> dict[str, int]:
+    """SVC_01 by kind: `n` places in operation, all of them trusted addresses (the kinds add up to the total)."""
+    return {"SVC_01.T": n, "SVC_01.TRUST": n, "SVC_01.SHELTER": 0, "SVC_01.CLUB": 0, "SVC_01.MODEL": 0,
+            "SVC_01.HOTLINE": 0}
+
+
 # (file name, unit, received_at, designed values, budget, extra edit)
 SUBMISSIONS = [
     ("eakao.xlsx", "XA-EAKAO", T + dt.timedelta(days=9),
      {"COMM_01": 12, "COM_01.NUM": 90, "COM_01.DEN": 100, "HEA_01.M": 110, "HEA_01.F": 100, "AM_01.YES": "Có",
-      "SVC_01": 2}, {f"{SRC0}|planned": 10_000_000, f"{SRC0}|spent": 8_000_000}, None),
+      **_svc(2)}, {f"{SRC0}|planned": 10_000_000, f"{SRC0}|spent": 8_000_000}, None),
     ("sontay-late.xlsx", "XA-SONTAY", T + dt.timedelta(days=19),
      {"COMM_01": 30, "COM_01.NUM": 60, "COM_01.DEN": 1000, "HEA_01.M": 220, "HEA_01.F": 200, "AM_01.YES": "Không",
-      "SVC_01": 3}, None, None),
+      **_svc(3)}, None, None),
     ("hoabinh-invalid.xlsx", "XA-HOABINH", T + dt.timedelta(days=5),
-     {"COMM_01": 1000, "COM_01.NUM": 1, "COM_01.DEN": 1, "AM_01.YES": "Có", "SVC_01": 50}, None, _female_over_total),
+     {"COMM_01": 1000, "COM_01.NUM": 1, "COM_01.DEN": 1, "AM_01.YES": "Có", **_svc(50)}, None, _female_over_total),
     ("cuebur-v1.xlsx", "XA-CUEBUR", T + dt.timedelta(days=4),
-     {"COMM_01": 500, "COM_01.NUM": 500, "COM_01.DEN": 500, "AM_01.YES": "Không", "SVC_01": 40}, None, None),
+     {"COMM_01": 500, "COM_01.NUM": 500, "COM_01.DEN": 500, "AM_01.YES": "Không", **_svc(40)}, None, None),
     ("cuebur-v2.xlsx", "XA-CUEBUR", T + dt.timedelta(days=11),
      {"COMM_01": 8, "COM_01.NUM": 45, "COM_01.DEN": 50, "HEA_01.M": 105, "HEA_01.F": 100, "AM_01.YES": "Có",
-      "SVC_01": 1}, None, None),
+      **_svc(1)}, None, None),
     ("halong-v1.xlsx", "PH-HALONG", T + dt.timedelta(days=4),
      {"COMM_01": 40, "COM_01.NUM": 5, "COM_01.DEN": 50, "HEA_01.M": 115, "HEA_01.F": 100, "AM_01.YES": "Có",
-      "SVC_01": 0}, None, None),
+      **_svc(0)}, None, None),
     ("halong-v2-broken.xlsx", "PH-HALONG", T + dt.timedelta(days=13),
-     {"COMM_01": 77, "COM_01.NUM": 5, "COM_01.DEN": 50, "AM_01.YES": "Có", "SVC_01": 9}, None, _female_over_total),
+     {"COMM_01": 77, "COM_01.NUM": 5, "COM_01.DEN": 50, "AM_01.YES": "Có", **_svc(9)}, None, _female_over_total),
     ("soyte-warn.xlsx", "SO-YTE", T + dt.timedelta(days=8),
-     {"COMM_01": 5, "AM_01.YES": "Có", "SVC_01": 4}, {f"{SRC0}|spent": 2_000_000}, _no_doc),
+     {"COMM_01": 5, "AM_01.YES": "Có", **_svc(4)}, {f"{SRC0}|spent": 2_000_000}, _no_doc),
     ("thongke.xlsx", "THONG-KE", T + dt.timedelta(days=2),
-     {"COMM_01": 3, "AM_01.YES": "Không", "SVC_01": 0, "ECO_01": 48.5, "FAM_01": 1.6}, None, None),
+     {"COMM_01": 3, "AM_01.YES": "Không", **_svc(0), "ECO_01": 48.5, "FAM_01": 1.6}, None, None),
 ]
 USED = {"XA-EAKAO": "eakao.xlsx", "XA-SONTAY": "sontay-late.xlsx", "XA-CUEBUR": "cuebur-v2.xlsx",
         "PH-HALONG": "halong-v1.xlsx", "SO-YTE": "soyte-warn.xlsx", "THONG-KE": "thongke.xlsx"}
@@ -143,7 +149,7 @@ def test_designed_figures_by_hand(province):
     share = ds.figure("AM_01")
     assert (share.numerator, share.denominator) == (4, 6) and share.value == pytest.approx(400 / 6)
     assert ds.value("AM_01", "YES", "kind:commune") == pytest.approx(75.0)
-    assert ds.value("SVC_01") == 2 + 3 + 1 + 0 + 4 + 0
+    assert ds.value("SVC_01", "T") == 2 + 3 + 1 + 0 + 4 + 0
     assert ds.value("ECO_01") == 48.5 and ds.value("FAM_01") == 1.6
     assert ds.figure("ECO_01", None, "kind:department") is None  # a picked figure is the province's, not a kind's
     assert ds.budget[(ds.province, SRC0, "spent")] == 8_000_000 + 2_000_000
@@ -156,7 +162,7 @@ def _expected(project, data: dict[str, dict[str, Any]], units: list[str]) -> dic
     yes = project.form.lists["yesno"].values[0]
     out: dict[tuple[str, str | None], Any] = {}
     for ind in project.form.indicators:
-        if "FY" not in ind.periods:
+        if not ind.asked("FY", project.period(PERIOD).year):  # elections: their years only
             continue
         vals = {f.id: [data[u]["indicators"].get(ind.key(f.id)) for u in units] for f in ind.fields}
         for f in ind.fields:

@@ -106,3 +106,123 @@ def test_a_plan_marked_issued_without_its_number_is_a_warning(project: Project,
     cell = layout_for(project.form).indicator_cell("PLAN_01.DOC")
     assert _codes(make_workbook("SO-YTE", "2026-FY", edit=no_number, name="plan.xlsx"), project) == [
         ("document-missing", cell)]
+
+
+# --- elections, sector tasks, models by kind, POL_01's breakdown (form 2026.3) -------------------------------------
+
+PART2 = {
+    "SO-NOIVU": ("ELE_01", "ELE_02", "ELE_03", "ELE_04", "POL_01"),
+    "SO-GDDT": ("EDU_02", "EDU_03", "EDU_04"),
+    "SO-YTE": ("HEA_03", "HEA_04", "SVC_01"),
+    "XA-EAKAO": ("ELE_03", "ELE_04", "SVC_01"),
+}
+
+
+@pytest.mark.parametrize("unit", sorted(PART2))
+def test_the_sector_and_election_indicators_are_read_back(project: Project, unit: str,
+                                                          make_workbook: Callable[..., Path]) -> None:
+    path = make_workbook(unit, "2026-FY", name=f"{unit}-2.xlsx")
+    sub, report = validate_file(path, project)
+    assert sub is not None and report.findings == []
+    expected = synthesize(project, project.registry.get(unit), project.period("2026-FY"))["indicators"]
+    keys = [project.form.indicator(c).key(f.id) for c in PART2[unit] for f in project.form.indicator(c).fields]
+    got = {k: sub.indicators[k].value for k in keys}
+    assert got == {k: expected[k] for k in keys}
+    assert all(isinstance(v, int) for v in got.values())  # counts, drawn as whole numbers
+    if unit == "SO-NOIVU":  # the parts add up, and no district body is left after 30/6/2025
+        pol = project.form.indicator("POL_01")
+        for total, suffix in (("NUM", "_N"), ("DEN", "_D")):
+            parts = [f.id for f in pol.fields if f.id.endswith(suffix)]
+            assert got[f"POL_01.{total}"] == sum(got[f"POL_01.{p}"] for p in parts) > 0
+        assert got["POL_01.HD_D"] == got["POL_01.UD_D"] == 0
+
+
+def test_district_bodies_count_before_the_reorganisation(project: Project) -> None:
+    old = synthesize(project, project.registry.get("SO-NOIVU"), project.period("2024-FY"))["indicators"]
+    assert old["POL_01.HD_D"] == old["POL_01.UD_D"] == 2
+    assert old["POL_01.DEN"] == sum(old[f"POL_01.{p}_D"] for p in ("AG", "HP", "UP", "HD", "UD", "HC", "UC"))
+
+
+@pytest.mark.parametrize(("key", "total"), [("POL_01.HC_D", "POL_01.DEN"), ("POL_01.AG_N", "POL_01.NUM"),
+                                            ("SVC_01.CLUB", "SVC_01.T")])
+def test_a_breakdown_that_does_not_add_up_is_found_at_its_total(project: Project, key: str, total: str,
+                                                               make_workbook: Callable[..., Path]) -> None:
+    unit = "SO-NOIVU" if key.startswith("POL") else "XA-EAKAO"
+
+    def off(d: dict[str, Any]) -> None:
+        d["indicators"][key] += 1  # one body or one club more in a part than in the total
+
+    path = make_workbook(unit, "2026-FY", edit=off, name="parts.xlsx")
+    _, report = validate_file(path, project)
+    cell = layout_for(project.form).indicator_cell(total)
+    assert [(f.code, f.cell) for f in report.findings] == [("breakdown-not-equal-total", cell)]
+    title, message = report.findings[0].render(project.form.messages, "vi")
+    assert title == "Tổng các phần khác số tổng" and "cộng lại" in message
+
+
+def test_the_breakdown_rule_is_a_formula_in_the_workbook(project: Project, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from xl_bdg.workbook.live import count_name
+    from xl_bdg.workbook.template import write_template
+
+    path = write_template(project, project.registry.get("SO-NOIVU"), project.period("2026-FY"), tmp_path)
+    wb = load_workbook(path)
+    sheet, a1 = wb.defined_names[count_name("indicators", "breakdown-not-equal-total")].attr_text.split("!")
+    formula = str(wb[sheet.strip("'")][a1.replace("$", "")].value)
+    lay = layout_for(project.form)
+    for key in ("POL_01.DEN", "POL_01.HC_D", "POL_01.UC_D", "POL_01.NUM", "SVC_01.T", "SVC_01.HOTLINE"):
+        assert lay.indicator_cell(key) in formula.replace("$", ""), key
+    marked = {str(r.sqref) for rng in wb[lay.sheet["indicators"]].conditional_formatting for r in [rng]}
+    assert any(lay.indicator_cell("POL_01.DEN") in m for m in marked)
+
+
+def _sub(unit: str, values: dict[str, Any], project: Project) -> Any:
+    from xl_bdg.submission import CellValue, Submission
+
+    lay, sheet = layout_for(project.form), project.form.sheet_title("indicators")
+    return Submission(path=f"{unit}.xlsx", sha256=unit, meta={"unit_code": unit},
+                      indicators={k: CellValue(v, sheet, lay.indicator_cell(k)) for k, v in values.items()})
+
+
+def test_election_ratios_are_recomputed_from_numerators_and_denominators(project: Project) -> None:
+    period = project.period("2026-FY")
+    subs = {"XA-EAKAO": _sub("XA-EAKAO", {"ELE_04.NUM": 10, "ELE_04.DEN": 30}, project),
+            "XA-SONTAY": _sub("XA-SONTAY", {"ELE_04.NUM": 2, "ELE_04.DEN": 20}, project),
+            "SO-NOIVU": _sub("SO-NOIVU", {"ELE_04.NUM": 20, "ELE_04.DEN": 50, "ELE_02.NUM": 3,
+                                          "ELE_02.DEN": 8}, project)}
+    ds = combine(project, period, subs)
+    fig = ds.figure("ELE_04")
+    assert (fig.numerator, fig.denominator) == (32, 100) and fig.value == pytest.approx(32.0)  # not the mean 28.9
+    assert ds.value("ELE_04", scope="kind:commune") == pytest.approx(100 * 12 / 50)
+    assert ds.value("ELE_02") == pytest.approx(37.5)
+
+
+def test_election_indicators_are_asked_in_election_years_only(project: Project) -> None:
+    noivu = project.registry.get("SO-NOIVU")
+    asked = {code: [y for y in (2024, 2025, 2026) if project.form.indicator(code).applies(
+        noivu.code, noivu.kind, "FY", y)] for code in ("ELE_01", "ELE_04", "ELE_06", "POL_01")}
+    assert asked == {"ELE_01": [2026], "ELE_04": [2026], "ELE_06": [2025], "POL_01": [2024, 2025, 2026]}
+    old = synthesize(project, noivu, project.period("2024-FY"))["indicators"]
+    assert not any(k.startswith("ELE_") for k in old)
+    ctx = build_context(project, combine(project, project.period("2024-FY"), {}))
+    assert not any(r.code.startswith("ELE_") for s in ctx.sections for r in s.rows)
+    ctx = build_context(project, combine(project, project.period("2026-FY"), {}))
+    assert {r.code for s in ctx.sections for r in s.rows} >= {"ELE_01", "ELE_04", "PLAN_01", "STAFF_01"}
+
+
+def test_the_curriculum_target_is_measured_by_the_education_department(project: Project) -> None:
+    target = next(t for t in project.targets if t.code == "EDU_02")
+    assert target.measured_by == "units" and target.indicator == "EDU_02"
+    assert project.form.indicator("EDU_02").applies_to == ("SO-GDDT",)
+
+
+def test_the_plans_issued_are_listed_among_the_documents_and_in_the_programmes_table(project: Project) -> None:
+    period = project.period("2026-FY")
+    sub = _sub("SO-YTE", {"PLAN_01.YES": "Có", "PLAN_01.DOC": "Số 15/KH-SYT ngày 22/01/2026",
+                          "PLAN_02.YES": "Không"}, project)
+    ctx = build_context(project, combine(project, period, {"SO-YTE": sub}))
+    docs = [(d.unit, d.document, d.about) for d in ctx.documents]
+    assert ("Sở Y tế", "Số 15/KH-SYT ngày 22/01/2026", project.form.indicator("PLAN_01").label) in docs
+    rows = {r.code: r for s in ctx.sections if s.id == "programmes" for r in s.rows}
+    assert rows["PLAN_01"].value.value == pytest.approx(100.0) and rows["PLAN_02"].value.value == pytest.approx(0.0)

@@ -45,7 +45,8 @@ def _sub(project, unit: str, values: dict[str, Any]) -> Submission:
 
 def test_annual_below_half_year_through_the_ledger(project, make_workbook, tmp_path):
     def values(comm: int, svc: int):
-        return lambda d: d["indicators"].update({"COMM_01": comm, "SVC_01": svc})
+        kinds = {"SVC_01.TRUST": svc, "SVC_01.SHELTER": 0, "SVC_01.CLUB": 0, "SVC_01.MODEL": 0, "SVC_01.HOTLINE": 0}
+        return lambda d: d["indicators"].update({"COMM_01": comm, "SVC_01.T": svc, **kinds})
 
     h1 = make_workbook("XA-EAKAO", "2026-H1", edit=values(50, 5), name="h1.xlsx")
     fy = make_workbook("XA-EAKAO", "2026-FY", edit=values(1, 1), name="fy.xlsx")
@@ -56,7 +57,7 @@ def test_annual_below_half_year_through_the_ledger(project, make_workbook, tmp_p
     found = [w for w in ds.warnings if w.code == "fy-below-h1"]
     cell = layout_for(project.form).indicator_cell("COMM_01")
     assert [(w.file, w.cell, w.value, w.params["other"]) for w in found if w.cell == cell] == [("fy.xlsx", cell, 1, 50)]
-    stock = layout_for(project.form).indicator_cell("SVC_01")
+    stock = layout_for(project.form).indicator_cell("SVC_01.T")
     assert all(w.cell != stock for w in found)  # a stock (places in operation) may fall: not cumulative
     assert all(w.severity == "warning" for w in ds.warnings)
 

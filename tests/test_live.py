@@ -79,7 +79,7 @@ def _break_some(draw: Any, unit_code: str, period_code: str, data: dict[str, Any
     period, form = project.period(period_code), project.form
     am = project.action_month(period.year)
     unit = project.registry.get(unit_code)
-    inds = [i for i in form.indicators if i.checks and i.applies(unit.code, unit.kind, period.kind)]
+    inds = [i for i in form.indicators if i.checks and i.applies(unit.code, unit.kind, period.kind, period.year)]
     places = ["indicator", "indicator_empty", "unit_info", "narrative"]
     places += ["activity", "activity_required"] if data["activities"] else []
     for _ in range(draw(st.integers(1, 3))):

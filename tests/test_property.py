@@ -53,7 +53,14 @@ def _value(ftype: str, project: Project, list_id: str | None = None) -> st.Searc
 
 
 def _repair(values: dict[str, Any], checks: tuple[Check, ...], draw_text: Any) -> None:
-    """Make `values` satisfy `checks` (sum first, then the ≤ rules, then the dependencies)."""
+    """Make `values` satisfy `checks`: the ≤ rules between parts, the sums, then every ≤ rule and the dependencies
+    (a breakdown's parts are each at most their bound, POL_01.HC_N ≤ POL_01.HC_D, before the totals add them)."""
+    totals = {c.params["total"] for c in checks if c.rule == "sum_eq"}
+    for c in checks:
+        p = c.params
+        if c.rule == "le" and p["b"] not in totals and values.get(p["a"]) is not None \
+                and values.get(p["b"]) is not None:
+            values[p["a"]] = min(values[p["a"]], values[p["b"]])
     order = {"sum_eq": 0, "le": 1, "requires": 2}
     for c in sorted(checks, key=lambda c: order.get(c.rule, 9)):
         p = c.params
@@ -107,10 +114,10 @@ def submission(draw: Any) -> tuple[str, str, dict[str, Any]]:
     project = PROJECT
     unit = project.registry.get(unit_code)
     assert unit is not None
-    kind = project.period(period).kind
+    kind, year = project.period(period).kind, project.period(period).year
     indicators: dict[str, Any] = {}
     for ind in project.form.indicators:
-        if ind.applies(unit.code, unit.kind, kind):
+        if ind.applies(unit.code, unit.kind, kind, year):
             indicators.update(draw(indicator_values(ind, project)))
     n = draw(st.integers(0, 6))
     activities = [draw(activity(project, period, i)) for i in range(n)]

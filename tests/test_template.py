@@ -110,7 +110,7 @@ def test_indicators_open_only_where_they_apply(project, commune_wb, tmp_path) ->
         for wb, code in ((commune, "XA-EAKAO"), (dept, "SO-YTE")):
             unit = project.registry.get(code)
             cell = wb["Chỉ tiêu"].cell(row=irow.row, column=IND_COL_VALUE)
-            applies = ind.applies(unit.code, unit.kind, period.kind)
+            applies = ind.applies(unit.code, unit.kind, period.kind, period.year)
             assert cell.protection.locked != applies, (code, key)
             if not applies:
                 assert cell.fill.fgColor.rgb.endswith("D9D9D9"), (code, key)

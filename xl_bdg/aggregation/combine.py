@@ -76,7 +76,7 @@ class _Builder:
         self.root = project.registry.root
         self.yes = project.form.lists["yesno"].values[0] if "yesno" in project.form.lists else None
         self.accs: dict[tuple[str, str | None, str], _Acc] = {}
-        self.inds = [i for i in project.form.indicators if period.kind in i.periods]
+        self.inds = [i for i in project.form.indicators if i.asked(period.kind, period.year)]
         # Indicators that name units (not kinds) in applies_to make those units' plans their own.
         self.named = {name for i in self.inds for name in i.applies_to}
         self.plans: dict[tuple[str, str], list[tuple[Indicator, list[_Slot]]]] = {}
@@ -109,7 +109,7 @@ class _Builder:
         if key not in self.plans:
             # A value in a cell that does not apply to the unit is not counted (validation warns about it).
             self.plans[key] = [(ind, [_Slot(ind, f.id, ind.key(f.id), ind.field_agg(f)) for f in ind.fields])
-                               for ind in self.inds if ind.applies(code, kind, self.period.kind)]
+                               for ind in self.inds if ind.applies(code, kind, self.period.kind, self.period.year)]
         return self.plans[key]
 
     def add(self, code: str, fid: str | None, scopes: Iterable[str], value: float, sources: list[Source],

@@ -92,7 +92,7 @@ def area_below_parts(project: Project, per: Period, notes: list[CountingNote],
         if note.kind != "parent" or parent is None or unit is None:
             continue
         for ind in project.form.indicators:
-            if not ind.applies(unit.code, unit.kind, per.kind):
+            if not ind.applies(unit.code, unit.kind, per.kind, per.year):
                 continue
             for f in ind.fields:
                 if f.type not in NUMERIC_TYPES or ind.field_agg(f) not in ("sum", "stock", "ratio"):

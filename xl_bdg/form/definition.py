@@ -6,6 +6,7 @@ Every error names the offending entry (`indicators[3] (COMM_04).fields[1]`), so 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,9 @@ class Field:
     type: str
     agg: str | None = None
     typical: tuple[float, float] | None = None  # a plausible range, for synthetic data (not a validation rule)
+    #: The last day the part exists (district bodies: 30/6/2025): its label says so and later reports put 0; the
+    #: sample leaves it at 0 for periods that start after it.
+    until: dt.date | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +98,8 @@ class Indicator:
     #: Where the definition comes from (CV 2792/LĐTBXH-BĐG for a Strategy indicator, the province plan for the
     #: operational ones), printed in the form reference so that a reader can check the formula against it.
     source: str = ""
+    #: The years the indicator is asked for (elections: 2021, 2026, 2031); empty for every year.
+    years: tuple[int, ...] = ()
 
     def key(self, field_id: str) -> str:
         """The stable key of one value row, as written in the workbook's code column."""
@@ -116,9 +122,13 @@ class Indicator:
             return None
         return self.agg
 
-    def applies(self, unit_code: str, unit_kind: str, period_kind: str) -> bool:
-        """Whether a unit of this code and kind reports this indicator in a period of this kind."""
-        return period_kind in self.periods and (unit_code in self.applies_to or unit_kind in self.applies_to)
+    def asked(self, period_kind: str, year: int | None = None) -> bool:
+        """Whether the indicator is asked for in a period of this kind and year (any year when `year` is None)."""
+        return period_kind in self.periods and (not self.years or year is None or year in self.years)
+
+    def applies(self, unit_code: str, unit_kind: str, period_kind: str, year: int | None = None) -> bool:
+        """Whether a unit of this code and kind reports this indicator in a period of this kind (and year)."""
+        return self.asked(period_kind, year) and (unit_code in self.applies_to or unit_kind in self.applies_to)
 
 
 @dataclass(frozen=True)
@@ -270,9 +280,12 @@ def _field(raw: dict[str, Any], where: str, overrides: dict[str, Any]) -> Field:
     typical = over.get("typical", raw.get("typical"))
     if typical is not None and (len(typical) != 2 or not all(isinstance(x, (int, float)) for x in typical)):
         raise FormError(f"{where}: typical must be [low, high]")
+    until = raw.get("until")
+    if until is not None and not isinstance(until, dt.date):
+        raise FormError(f"{where}: until '{until}' is not a date like 2025-06-30")
     return Field(id=fid, label=over.get("label", _need(raw, "label", where)),
                  label_en=over.get("label_en", raw.get("label_en", raw["label"])), type=ftype, agg=agg,
-                 typical=tuple(typical) if typical else None)
+                 typical=tuple(typical) if typical else None, until=until)
 
 
 def _indicator(raw: dict[str, Any], i: int, fieldsets: dict[str, Any], groups: set[str],
@@ -316,12 +329,16 @@ def _indicator(raw: dict[str, Any], i: int, fieldsets: dict[str, Any], groups: s
         if p not in PERIOD_KINDS:
             raise FormError(f"{where}: unknown period kind '{p}'")
     applies = tuple(_need(raw, "applies_to", where))
+    years = raw.get("years") or []
+    if not isinstance(years, list) or not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
+        raise FormError(f"{where}: years must be a list of years like [2021, 2026]")
     return Indicator(
         code=code, group=group, label=_need(raw, "label", where), label_en=raw.get("label_en", raw["label"]),
         unit=raw.get("unit", ""), unit_en=raw.get("unit_en", raw.get("unit", "")), fields=fields, agg=agg,
         applies_to=applies, periods=periods, checks=checks, numerator=numerator, denominator=denominator,
         scale=float(raw["scale"]) if raw.get("scale") is not None else None, pick_from=raw.get("pick_from"),
         cumulative=bool(raw.get("cumulative", agg == "sum")), source=nfc(str(raw.get("source") or "")),
+        years=tuple(years),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..catalogue import words
-from .definition import Form
+from .definition import Form, Indicator
 from .layout import layout_for
 from .project import Project
 from .rulebook import CELL_RULES, LIVE
@@ -13,6 +13,12 @@ from .targets import TARGET_SETS
 def _where(live: bool) -> str:
     """Where a rule is checked: by the workbook's own formulas too, or at the office only."""
     return words("vi")("reference.live" if live else "reference.office_only")
+
+
+def _periods(ind: Indicator) -> str:
+    """The period kinds, and the years when the indicator is asked for some years only (elections)."""
+    kinds = ", ".join(ind.periods)
+    return f"{kinds} ({', '.join(str(y) for y in ind.years)})" if ind.years else kinds
 
 
 def _fields(form: Form) -> list[str]:
@@ -30,7 +36,7 @@ def _fields(form: Form) -> list[str]:
             if ind.agg == "pick":
                 agg = f"pick ({ind.pick_from})"
             lines.append(f"| `{key}` | {label} | {f.type} | `{sheet}!{lay.indicator_cell(key)}` | {agg} | "
-                         f"{', '.join(ind.applies_to)} | {', '.join(ind.periods)} |")
+                         f"{', '.join(ind.applies_to)} | {_periods(ind)} |")
     return lines
 
 

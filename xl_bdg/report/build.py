@@ -195,7 +195,7 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
     sections = []
     narratives = _narratives(project, dataset, en)
     for i, group in enumerate(project.form.groups, start=1):
-        rows = [r for ind in project.form.indicators if ind.group == group.id and period.kind in ind.periods
+        rows = [r for ind in project.form.indicators if ind.group == group.id and ind.asked(period.kind, period.year)
                 for r in _rows(dataset, ind, labels, en)]
         sections.append(Section(group.id, i, group.label_en if en else group.label, rows,
                                 narratives.get(group.id, [])))

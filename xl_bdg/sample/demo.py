@@ -97,7 +97,7 @@ def apply_mistakes(project: Project, unit: Unit, period: Period, data: dict[str,
         if mistake == "break_check":
             # The first applicable indicator with an `a ≤ b` rule gets a > b (female > total, handled > detected…).
             for ind in form.indicators:
-                if not ind.applies(unit.code, unit.kind, period.kind):
+                if not ind.applies(unit.code, unit.kind, period.kind, period.year):
                     continue
                 check = next((c for c in ind.checks if c.rule == "le"), None)
                 if check is not None:

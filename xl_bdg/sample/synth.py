@@ -42,7 +42,11 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
     out: dict[str, Any] = {}
     yes, no = yesno
     ids = [f.id for f in ind.fields]
-    if ind.agg == "ratio" and ind.numerator and ind.denominator:
+    for f in ind.fields:  # a part that no longer exists (district bodies after 30/6/2025) is 0
+        if f.until is not None and period.start > f.until:
+            out[f.id] = 0
+    drawn = any(f.typical is not None for f in ind.fields if f.id in (ind.numerator, ind.denominator))
+    if ind.agg == "ratio" and ind.numerator and ind.denominator and not drawn:
         if ind.scale is not None:  # a "per N" ratio (sex ratio at birth): boys slightly more than girls
             girls = r.randint(80, 400) * k
             out[ind.denominator] = round(girls * flow)
@@ -59,8 +63,10 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
         elif f.type == "text":
             out[f.id] = _TEXTS["document_ref"].format(n=r.randint(10, 250), unit=unit.code, day=r.randint(1, 28),
                                                       year=period.year)
-        elif f.typical is not None:  # a count's range gives whole numbers (staff, bodies), a rate's one decimal
-            out[f.id] = round(r.uniform(*f.typical)) if f.type == "count" else round(r.uniform(*f.typical), 1)
+        elif f.typical is not None and f.type == "count":  # whole numbers; a year's flow, scaled for shorter periods
+            out[f.id] = round(r.uniform(*f.typical) * flow)
+        elif f.typical is not None:  # a rate or ratio: one decimal, whatever the period
+            out[f.id] = round(r.uniform(*f.typical), 1)
         elif f.type == "percent":
             out[f.id] = round(r.uniform(20, 65), 1)
         elif f.type == "number":
@@ -75,7 +81,7 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
         out["T"] = out["M"] + out["F"]
         if "E" in ids:
             out["E"] = round(out["T"] * r.uniform(0.0, 0.4))
-    if {"DET", "HND"} <= set(ids):
+    if {"DET", "HND"} <= set(ids) and ind.field("DET").typical is None:
         out["DET"] = round(r.randint(0, 30) * flow)
         out["HND"] = round(out["DET"] * r.uniform(0.5, 1.0))
     if "YES" in ids and "DOC" in ids and out["YES"] != yes:
@@ -84,19 +90,24 @@ def _indicator_values(ind: Indicator, unit: Unit, period: Period, share: float,
 
 
 def _settle(ind: Indicator, out: dict[str, Any]) -> dict[str, Any]:
-    """Make the drawn values meet the indicator's own checks: each part at most its bound, each total the sum of
-    its parts (a breakdown's parts are drawn, its totals follow), then the bounds again for the totals."""
-    def bounds() -> None:
+    """Make the drawn values meet the indicator's own checks: each part at most its bound (a part's bound that is
+    itself a total is left for later), each total the sum of its parts (a breakdown's parts are drawn, its totals
+    follow), then every bound again."""
+    totals = {c.params["total"] for c in ind.checks if c.rule == "sum_eq"}
+
+    def bounds(first: bool) -> None:
         for c in ind.checks:
             a, b = str(c.params.get("a")), str(c.params.get("b"))
-            if c.rule == "le" and isinstance(out.get(a), (int, float)) and isinstance(out.get(b), (int, float)):
+            if c.rule != "le" or (first and b in totals):
+                continue
+            if isinstance(out.get(a), (int, float)) and isinstance(out.get(b), (int, float)):
                 out[a] = min(out[a], out[b])
 
-    bounds()
+    bounds(first=True)
     for c in ind.checks:
         if c.rule == "sum_eq" and all(isinstance(out.get(p), (int, float)) for p in c.params["parts"]):
             out[c.params["total"]] = sum(out[p] for p in c.params["parts"])
-    bounds()
+    bounds(first=False)
     return out
 
 
@@ -154,7 +165,7 @@ def synthesize(project: Project, unit: Unit, period: Period) -> dict[str, Any]:
     yesno = (yes_no[0], yes_no[1])
     indicators: dict[str, Any] = {}
     for ind in form.indicators:
-        if not ind.applies(unit.code, unit.kind, period.kind):
+        if not ind.applies(unit.code, unit.kind, period.kind, period.year):
             continue
         for fid, value in _indicator_values(ind, unit, period, share, yesno).items():
             indicators[ind.key(fid)] = value

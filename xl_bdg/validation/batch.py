@@ -124,7 +124,8 @@ def _indicator_rows(project: Project, sub: Submission, ctx: Context) -> Columns:
         ftype = irow.indicator.field(irow.field_id).type
         value = _coerce(ftype, sub.indicators.get(key))
         # Unknown unit or period: say nothing either way about applicability.
-        app = known and irow.indicator.applies(ctx.unit.code, ctx.unit.kind, ctx.period.kind)  # type: ignore[union-attr]
+        app = known and irow.indicator.applies(ctx.unit.code, ctx.unit.kind, ctx.period.kind,  # type: ignore[union-attr]
+                                               ctx.period.year)  # type: ignore[union-attr]
         for col, v in (("_row", irow.row), ("key", key), ("type", ftype),
                        ("num", value if ftype in NUMERIC else None),
                        ("text", None if ftype in NUMERIC or value is None else str(value)),

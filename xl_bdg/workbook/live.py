@@ -219,7 +219,7 @@ def _indicators(form: Form, layout: Layout, unit: Unit, period: Period, counts: 
     # An applicable number or yes/no cell left empty: counted (a warning), not marked — the yellow input cells of a
     # blank form are all empty, and marking them would only repeat "type here".
     rows = sorted(irow.row for key, irow in layout.indicator_rows.items()
-                  if types[key] != "text" and irow.indicator.applies(unit.code, unit.kind, period.kind))
+                  if types[key] != "text" and irow.indicator.applies(unit.code, unit.kind, period.kind, period.year))
     runs: list[list[int]] = []
     for row in rows:
         if runs and row == runs[-1][-1] + 1:

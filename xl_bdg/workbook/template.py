@@ -169,7 +169,7 @@ def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
         ws.cell(row=row, column=IND_COL_LABEL, value=group.label).font = st.FONT_BOLD
     number = 0
     for ind in form.indicators:
-        applies = ind.applies(stamp.unit.code, stamp.unit.kind, stamp.period.kind)
+        applies = ind.applies(stamp.unit.code, stamp.unit.kind, stamp.period.kind, stamp.period.year)
         if ind.code in layout.indicator_title_rows:
             number += 1
             row = layout.indicator_title_rows[ind.code]
