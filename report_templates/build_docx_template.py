@@ -489,14 +489,13 @@ def build_report(target: Path) -> None:
 
 
 def build_letter(target: Path) -> None:
-    """letter.docx: the office's letter asking a unit to correct its submission, cell by cell."""
+    """letter.docx: the office's letter asking a unit to correct its submission, cell by cell. Every word comes from
+    the context (LetterContext.words, labels.yaml `letter`, `doc`, `col`), so one template writes every language."""
     doc = new_document()
     issuer_header(doc, "{{ labels.doc.letter_number.format(code=office.doc_code, drafting=office.drafting) }}",
-                  [("s", "V/v đề nghị chỉnh sửa báo cáo bình đẳng giới {{ period.title }}")])
-    para(doc, "Kính gửi: {{ unit_name }}.", align=CENTER, after=12).paragraph_format.space_before = Pt(18)
-    para(doc, "{{ office.name }} đã nhận báo cáo kết quả thực hiện công tác bình đẳng giới {{ period.title }} của "
-              "{{ unit_name }} (tệp {{ file }}, nhận ngày {{ received }}). Kết quả kiểm tra cho thấy báo cáo còn "
-              "{{ errors|length }} lỗi cần sửa trước khi số liệu được tổng hợp, cụ thể như sau:", first=1)
+                  [("s", "{{ words.subject }}")])
+    para(doc, "{{ labels.doc.to }} {{ unit_name }}.", align=CENTER, after=12).paragraph_format.space_before = Pt(18)
+    para(doc, "{{ words.opening }}", first=1)
     grid(doc, ["{{ labels.col.no }}", "{{ labels.col.where }}", "{{ labels.col.value_found }}",
                "{{ labels.col.problem }}"], [1.3, 3.5, 2.9, 8.8], [
         ["{%tr for f in errors %}"],
@@ -504,8 +503,7 @@ def build_letter(target: Path) -> None:
         ["{%tr endfor %}"],
     ], size=11)
     tag(doc, "{%p if warnings %}")
-    para(doc, "Ngoài ra, đề nghị đơn vị xem lại {{ warnings|length }} điểm sau (không bắt buộc sửa nhưng cần kiểm "
-              "tra):", first=1, before=6)
+    para(doc, "{{ words.warnings }}", first=1, before=6)
     grid(doc, ["{{ labels.col.no }}", "{{ labels.col.where }}", "{{ labels.col.value_found }}",
                "{{ labels.col.problem }}"], [1.3, 3.5, 2.9, 8.8], [
         ["{%tr for f in warnings %}"],
@@ -514,21 +512,19 @@ def build_letter(target: Path) -> None:
     ], size=11)
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if changes %}")
-    para(doc, "So với bản gửi trước, tệp này thay đổi {{ changes|length }} số liệu:", first=1, before=6)
+    para(doc, "{{ words.changes }}", first=1, before=6)
     grid(doc, ["{{ labels.col.no }}", "{{ labels.col.code }}", "{{ labels.col.indicator }}", "{{ labels.col.where }}",
-               "Trước", "Nay"], [1.1, 2.7, 5.7, 3.3, 1.85, 1.85], [
+               "{{ labels.letter.before }}", "{{ labels.letter.after }}"], [1.1, 2.7, 5.7, 3.3, 1.85, 1.85], [
         ["{%tr for c in changes %}"],
         [("{{ loop.index }}", "c"), "{{ c.key }}", "{{ c.label }}", "{{ c.where }}", ("{{ c.before }}", "r"),
          ("{{ c.after }}", "r")],
         ["{%tr endfor %}"],
     ], size=10.5)
     tag(doc, "{%p endif %}")
-    para(doc, "Đề nghị {{ unit_name }} sửa các ô nêu trên ngay trên tệp báo cáo đã gửi (không chèn, xóa dòng, cột "
-              "hoặc đổi tên trang tính), lưu lại và gửi về {{ office.name }}{% if resubmit_by %} trước ngày "
-              "{{ resubmit_by }}{% endif %}.", first=1, before=6)
-    para(doc, "Trân trọng./.", first=1, after=12)
+    para(doc, "{{ words.request }}", first=1, before=6)
+    para(doc, "{{ words.regards }}", first=1, after=12)
     signature_block(doc, None)
-    doc.core_properties.title = "Đề nghị chỉnh sửa báo cáo bình đẳng giới"
+    doc.core_properties.title = "xl-bdg letter"
     _stamp(doc)
     doc.save(str(target))
 

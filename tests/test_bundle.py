@@ -142,3 +142,26 @@ def test_cai_dat_sh_installs_offline_and_the_buttons_run(unpacked: Path, tmp_pat
                  "--out", "r")
     assert report.returncode == 2, report.stderr
     assert 'pip install "xl-bdg[office]"' in report.stderr and "Traceback" not in report.stderr
+
+
+def test_the_own_wheel_is_built_from_the_source_alone(tmp_path: Path) -> None:
+    """A module left in a source folder's `build/lib` by an earlier build (say, one deleted since) does not ship, and
+    building leaves nothing new in the source folder."""
+    import shutil
+
+    from xl_bdg.excel.bundle import build_wheel
+
+    root = Path(__file__).resolve().parents[1]
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "xl_bdg", "schemas", "report_templates"):
+        (shutil.copytree if (root / name).is_dir() else shutil.copy2)(root / name, src / name)
+    stale = src / "build" / "lib" / "xl_bdg" / "stale_module.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("GONE = True\n", encoding="utf-8")
+    before = sorted(p.relative_to(src) for p in src.rglob("*"))
+    wheel = build_wheel(tmp_path / "out", root=src)
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "xl_bdg/excel/bundle.py" in names and "xl_bdg/schemas/form.yaml" in names
+    assert "xl_bdg/stale_module.py" not in names
+    assert sorted(p.relative_to(src) for p in src.rglob("*")) == before

@@ -2,16 +2,22 @@
 Times New Roman 13–14, page numbers centred in the header from page 2, the heading block (issuing body, number with
 the issuer's code, national emblem lines, place and date), one dashed line per addressee, "Nơi nhận" with
 "- Như trên;" and "- Lưu: VT, <drafting unit>.", the authority line with the signer's title and full name from
-province.yaml. The issuer (UBND tỉnh or the Sở) is configuration: both are rendered and checked."""
+province.yaml. The issuer (UBND tỉnh or the Sở) is configuration: both are rendered and checked. Letters: the same
+checks in Vietnamese and English, the HTML letter's heading and foot equal to the Word letter's, and a letter long
+enough for two pages numbered from page 2 on paper (LibreOffice → PDF)."""
 
 from __future__ import annotations
 
 import copy
+import re
+import subprocess
 from dataclasses import replace
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from docx import Document
+from support.office import convert
 
 from xl_bdg.form.project import Project
 from xl_bdg.ledger.store import Ledger
@@ -42,12 +48,15 @@ def report_docx(request, sample, project: Project, tmp_path_factory) -> tuple[Pa
     return write_report(proj, sample.dataset, out).docx, proj
 
 
-@pytest.fixture(scope="module")
-def letter_docx(sample, project: Project, tmp_path_factory) -> Path:
+def _letter(sample, project: Project, lang: str = "vi"):
     status = units_to_write_to(sample.dataset)[0]
     with Ledger(sample.out_dir / "ledger.sqlite") as led:
-        ctx = letter_context(project, status, led.file_report(led.get(status.sha256)), sample.dataset)
-    docx, _ = write_letter(ctx, tmp_path_factory.mktemp("decree30-letter"))
+        return letter_context(project, status, led.file_report(led.get(status.sha256)), sample.dataset, lang)
+
+
+@pytest.fixture(scope="module")
+def letter_docx(sample, project: Project, tmp_path_factory) -> Path:
+    docx, _ = write_letter(_letter(sample, project), tmp_path_factory.mktemp("decree30-letter"))
     return docx
 
 
@@ -80,13 +89,14 @@ def _check_page_numbers(doc) -> None:
     assert sec.header.paragraphs[0].alignment == 1  # centred
 
 
-def _check_foot(doc, issuer, copies: bool) -> None:
+def _check_foot(doc, issuer, copies: bool, lang: str = "vi") -> None:
+    labels = load_labels(lang)["doc"]
     foot = doc.tables[-1] if not copies else next(t for t in doc.tables
-                                                   if t.rows[0].cells[0].text.startswith("Nơi nhận"))
+                                                   if t.rows[0].cells[0].text.startswith(labels["received"]))
     left, right = foot.rows[0].cells
     lines = _cell_lines(left)
-    assert lines[0] == "Nơi nhận:" and lines[1] == "- Như trên;"
-    assert lines[-1] == f"- Lưu: VT, {issuer.drafting}."
+    assert lines[0] == labels["received"] and lines[1] == labels["as_above"]
+    assert lines[-1] == labels["archive"].format(drafting=issuer.drafting)
     if copies:
         assert lines[2:-1] == [f"- {c};" for c in issuer.copies]
     signed = _cell_lines(right)
@@ -134,18 +144,94 @@ def test_the_issuer_is_configuration(report_docx) -> None:
         c.text for t in doc.tables for c in t.rows[0].cells]
 
 
-def test_letter_follows_decree_30(letter_docx, project: Project) -> None:
-    doc = Document(str(letter_docx))
-    issuer = letters_issuer(project)
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_letter_follows_decree_30(sample, project: Project, lang: str, tmp_path) -> None:
+    ctx = _letter(sample, project, lang)
+    doc = Document(str(write_letter(ctx, tmp_path)[0]))
+    labels = load_labels(lang)["doc"]
+    issuer = letters_issuer(project, lang)
     _check_page(doc)
     _check_page_numbers(doc)
-    left = doc.tables[0].rows[0].cells[0]
-    lines = _cell_lines(left)
-    assert lines[0] == issuer.parent and issuer.header[0] in lines
-    number = next(t for t in lines if t.startswith("Số:"))
-    assert number.replace(" ", "") == f"Số:/{issuer.doc_code}-{issuer.drafting}"
-    assert any(t.startswith("V/v ") for t in lines), "a letter names its subject under the number"
-    _check_foot(doc, issuer, copies=False)
+    left, right = (_cell_lines(c) for c in doc.tables[0].rows[0].cells)
+    assert left[0] == issuer.parent and issuer.header[0] in left
+    number = next(t for t in left if t.startswith(labels["letter_number"].split()[0]))
+    assert number.replace(" ", "") == labels["letter_number"].format(code=issuer.doc_code,
+                                                                     drafting=issuer.drafting).replace(" ", "")
+    assert left[-1] == load_labels(lang)["letter"]["subject"].format(period=ctx.period.title)
+    assert right[:2] == [labels["nation"], labels["motto"]]
+    assert right[2].startswith(f"{ctx.place}, ")
+    texts = [p.text for p in doc.paragraphs]
+    assert texts.count(f"{labels['to']} {ctx.unit_name}.") == 1, "one addressee: the unit, on the 'Kính gửi' line"
+    _check_foot(doc, issuer, copies=False, lang=lang)
+
+
+#: Vietnamese letters (ă â đ ê ô ơ ư and the tone marks): none may be left in an English letter but the data's.
+VIETNAMESE = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹàáèéìíòóùúý]", re.IGNORECASE)
+
+
+def test_english_letter_is_english_but_its_data(sample, project: Project, tmp_path) -> None:
+    ctx = _letter(sample, project, "en")
+    doc = Document(str(write_letter(ctx, tmp_path)[0]))
+    cells = [p.text for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs]
+    text = "\n".join([p.text for p in doc.paragraphs] + cells)
+    data = [ctx.unit_name, ctx.place, ctx.office.drafting, ctx.office.signer_name, ctx.file]
+    for line in ctx.errors + ctx.warnings:
+        data += [line.where, line.value]
+    for c in ctx.changes:
+        data += [c.where, c.before, c.after]
+    for name in sorted(filter(None, data), key=len, reverse=True):
+        text = text.replace(name, "")
+    assert [t for t in text.splitlines() if VIETNAMESE.search(t)] == []
+    assert load_labels("en")["letter"]["regards"] in text
+
+
+class _Blocks(HTMLParser):
+    """The text lines of the HTML letter's heading columns and foot, by the class of the block they are in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.lines: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        cls = dict(attrs).get("class") or ""
+        self.stack.append(cls if cls in ("header", "recv", "sign") else (self.stack[-1] if self.stack else ""))
+
+    def handle_endtag(self, tag):
+        if self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        where = self.stack[-1] if self.stack else ""
+        if where and data.strip():
+            self.lines.setdefault(where, []).append(" ".join(data.split()))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_html_letter_has_the_word_letters_heading_and_foot(sample, project: Project, lang: str, tmp_path) -> None:
+    docx, html = write_letter(_letter(sample, project, lang), tmp_path)
+    doc = Document(str(docx))
+    blocks = _Blocks()
+    blocks.feed(html.read_text(encoding="utf-8"))
+    head = [c for cell in doc.tables[0].rows[0].cells for c in _cell_lines(cell)]
+    assert [" ".join(t.split()) for t in head] == blocks.lines["header"]
+    left, right = doc.tables[-1].rows[0].cells
+    assert _cell_lines(left) == blocks.lines["recv"]
+    assert _cell_lines(right) == blocks.lines["sign"]
+
+
+@pytest.mark.libreoffice
+def test_a_long_letter_is_numbered_from_page_two(sample, project: Project, tmp_path) -> None:
+    ctx = _letter(sample, project)
+    ctx = replace(ctx, errors=ctx.errors * 30)  # enough lines for a second page
+    pdf = convert(write_letter(ctx, tmp_path)[0], "pdf", tmp_path / "pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) >= 2
+    firsts = [p.strip().splitlines()[0].strip() for p in pages]
+    assert not firsts[0].isdigit(), "page 1 carries no number"
+    assert firsts[1:] == [str(n) for n in range(2, len(pages) + 1)]
 
 
 def test_english_report_has_the_same_form(sample, project: Project, tmp_path) -> None:

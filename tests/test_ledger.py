@@ -234,3 +234,21 @@ def test_default_ledger_path(monkeypatch, tmp_path):
     assert default_ledger_path() == Path("ledger.sqlite")
     monkeypatch.setenv("XL_BDG_LEDGER", str(tmp_path / "x.sqlite"))
     assert default_ledger_path() == tmp_path / "x.sqlite"
+
+
+def test_stored_findings_render_dates_as_fresh_ones_do(project, make_workbook, tmp_path):
+    """A finding read back from the ledger (the portal, letters and status show these) says its dates as
+    dd/mm/yyyy, exactly as the fresh finding does, not in the ISO text JSON keeps them in."""
+    def before_the_period(data):
+        data["activities"][0]["start"] = dt.date(2020, 3, 4)
+        data["activities"][0]["end"] = dt.date(2020, 3, 5)
+
+    src = make_workbook("XA-EAKAO", "2026-FY", edit=before_the_period)
+    with Ledger(tmp_path / "ledger.sqlite") as led:
+        [item] = intake(led, [src], project, received_at=ON_TIME).items
+        fresh = [f.render(project.form.messages, "vi") for f in item.report.findings]
+        stored = [f.render(project.form.messages, "vi") for f in led.findings(item.record)]
+    dated = [text for _, text in fresh if "04/03/2020" in text]
+    assert dated, fresh
+    assert stored == fresh
+    assert not any("2020-03-04" in text for _, text in stored)

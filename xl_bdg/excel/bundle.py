@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import email.parser
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,12 +96,26 @@ def _pip_download(dest: Path, requirements: Sequence[str], target: str, python: 
                                      error=tail))
 
 
+#: What the project's own wheel is built from (pyproject.toml's packages, package data and readme).
+_WHEEL_SOURCES = ("pyproject.toml", "README.md", "xl_bdg", "schemas", "report_templates")
+
+
 def build_wheel(dest: Path, root: Path = ROOT) -> Path:
     """The project's own wheel, built from its source folder into `dest`."""
     if not (root / "pyproject.toml").is_file():
         raise AddinError(words("vi")("bundle.no_source", root=root))
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dest), str(root)],
-                          capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="xl-bdg-src-") as tmp:
+        # pip builds a local folder in place and setuptools keeps `build/lib` there between runs: a module deleted
+        # from the source would still ship. A fresh copy of only what the wheel is made of builds from nothing.
+        src = Path(tmp)
+        for name in _WHEEL_SOURCES:
+            item = root / name
+            if item.is_dir():
+                shutil.copytree(item, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            elif item.is_file():
+                shutil.copy2(item, src / name)
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dest), str(src)],
+                              capture_output=True, text=True)
     if done.returncode != 0:
         raise AddinError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "pip wheel failed")
     return next(dest.glob("xl_bdg-*.whl"))

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import time
 import urllib.parse
@@ -147,6 +148,20 @@ def _from_db(value: Any, ftype: str | None) -> Any:
     if ftype == "date" and isinstance(value, str):
         try:
             return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _finding_value(value: Any) -> Any:
+    """A finding's stored value or parameter with its date type back: JSON keeps dates as ISO text, and a message
+    must say 22/11/2026 to a Vietnamese reader whether the finding is fresh or read from the ledger."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
         except ValueError:
             return value
     return value
@@ -319,8 +334,9 @@ class Ledger:
         rows = self.conn.execute("SELECT code, severity, sheet, cell, value, params FROM findings WHERE file_id = ? "
                                  "ORDER BY seq", (rec.id,)).fetchall()
         return [Finding(code=r[0], severity=r[1], file=rec.original_name, sheet=r[2], cell=r[3],
-                        value=json.loads(r[4]) if r[4] is not None else None,
-                        params=json.loads(r[5]) if r[5] else {}) for r in rows]
+                        value=_finding_value(json.loads(r[4])) if r[4] is not None else None,
+                        params={k: _finding_value(v) for k, v in json.loads(r[5]).items()} if r[5] else {})
+                for r in rows]
 
     def file_report(self, rec: FileRecord) -> FileReport:
         """The stored validation result of a file, as a FileReport."""

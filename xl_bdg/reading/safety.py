@@ -69,6 +69,8 @@ def _far_ref(xml: bytes) -> bool:
             return True
         pos = start + 1
     return False
+
+
 _SMALL_ROWS = 100_000
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]{1,3})(\d+)[\"']")
 _VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^/>]*>")

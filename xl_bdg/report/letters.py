@@ -1,6 +1,8 @@
 """Feedback letters: for each unit whose latest submission has errors, a short letter (Word and HTML) listing what
 to fix, cell by cell, ready to send back. The findings are the ones intake stored in the ledger, so the letter says
-exactly what the office saw; the wording is in report_templates/letter.docx, letter.html.j2 and messages.yaml.
+exactly what the office saw. Every word is in report_templates/labels.yaml (`letter`, `doc`, `col`) and
+messages.yaml, in Vietnamese or English; the sentences are put together here so the Word and HTML letters say the
+same; the foot follows Decree 30/2020/NĐ-CP (report.issuer: the office's authority line, signer and drafting unit).
 """
 
 from __future__ import annotations
@@ -62,6 +64,45 @@ class ChangeLine:
 
 
 @dataclass(frozen=True)
+class LetterWords:
+    """The letter's sentences, from labels.yaml `letter` with the unit's and the office's names filled in."""
+
+    title: str
+    """The document's title (Word properties, the HTML page title)."""
+    subject: str
+    """The 'V/v …' line under the number."""
+    opening: str
+    """What was received and how many errors it has."""
+    warnings: str
+    """The line above the warnings' table."""
+    changes: str
+    """The line above the changed figures' table."""
+    request: str
+    """What the unit is asked to do, and by when."""
+    regards: str
+    """The closing formula ('Trân trọng./.')."""
+
+
+def _sentence(text: str) -> str:
+    """A sentence starts with a capital even when it opens with a name written in the middle ('the Department …')."""
+    return text[:1].upper() + text[1:]
+
+
+def letter_words(labels: dict[str, Any], office: Office, unit: str, period: str, file: str, received: str,
+                 errors: int, warnings: int, changes: int, resubmit_by: str) -> LetterWords:
+    """The sentences of one letter (labels.yaml `letter`)."""
+    w = labels["letter"]
+    request = (w["request_by"].format(unit=unit, office=office.name, date=resubmit_by) if resubmit_by
+               else w["request"].format(unit=unit, office=office.name))
+    return LetterWords(
+        title=w["title"], subject=w["subject"].format(period=period),
+        opening=_sentence(w["opening"].format(office=office.name, unit=unit, period=period, file=file,
+                                              received=received, n=errors)),
+        warnings=w["warnings"].format(n=warnings), changes=w["changes"].format(n=changes),
+        request=_sentence(request), regards=w["regards"])
+
+
+@dataclass(frozen=True)
 class LetterContext:
     """Everything the letter templates may use."""
 
@@ -91,6 +132,8 @@ class LetterContext:
     """Date to send the corrected file by, dd/mm/yyyy ('' for none)."""
     changes: list[ChangeLine] = field(default_factory=list)
     """What changed since the unit's previous version of this period, figure by figure (empty for a first file)."""
+    words: LetterWords | None = None
+    """The letter's sentences in `lang` (filled by letter_context)."""
 
 
 def letter_context(project: Project, status: UnitStatus, report: FileReport, dataset: Dataset,
@@ -109,8 +152,8 @@ def letter_context(project: Project, status: UnitStatus, report: FileReport, dat
     found = report.sorted_findings()
     days = int(project.config.get("feedback_days", DEFAULT_FEEDBACK_DAYS))
     by = dataset.generated_at.date() + dt.timedelta(days=days) if days > 0 else None
-    return LetterContext(
-        lang=lang, labels=labels, office=office_from_config(project, period=per),
+    return _worded(LetterContext(
+        lang=lang, labels=labels, office=office_from_config(project, lang, period=per),
         period=PeriodInfo(per.code, per.kind, per.year, per.title(lang), per.start.strftime("%d/%m/%Y"),
                           per.end.strftime("%d/%m/%Y"), per.deadline.strftime("%d/%m/%Y")),
         place=project.config["province"].get("place", project.province_name),
@@ -119,7 +162,14 @@ def letter_context(project: Project, status: UnitStatus, report: FileReport, dat
         errors=[line(f) for f in found if f.severity == "error"],
         warnings=[line(f) for f in found if f.severity == "warning"],
         resubmit_by=by.strftime("%d/%m/%Y") if by else "",
-    )
+    ))
+
+
+def _worded(ctx: LetterContext) -> LetterContext:
+    """`ctx` with its sentences written from its own lines (again after the changes are added)."""
+    return replace(ctx, words=letter_words(ctx.labels, ctx.office, ctx.unit_name, ctx.period.title, ctx.file,
+                                           ctx.received, len(ctx.errors), len(ctx.warnings), len(ctx.changes),
+                                           ctx.resubmit_by))
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -167,7 +217,7 @@ def write_letter(ctx: LetterContext, out_dir: Path) -> list[Path]:
 def write_letters(project: Project, ledger: Ledger, dataset: Dataset, out_dir: Path, lang: str = "vi") -> list[Path]:
     """A letter for every unit whose latest file in the ledger has errors; return the files written.
 
-    Letters are in `lang` when its templates exist (letter.<lang>.html.j2, letter.<lang>.docx), else Vietnamese.
+    Letters are in `lang`: the common templates take every word from labels.yaml (render.LANGUAGE_NEUTRAL).
     """
     lang = template_language("letter", lang)
     written: list[Path] = []
@@ -176,6 +226,6 @@ def write_letters(project: Project, ledger: Ledger, dataset: Dataset, out_dir: P
         if rec is None:
             continue  # the status came from another ledger: nothing to quote
         ctx = letter_context(project, status, ledger.file_report(rec), dataset, lang)
-        ctx = replace(ctx, changes=change_lines(project, ledger, status, dataset.period, lang))
+        ctx = _worded(replace(ctx, changes=change_lines(project, ledger, status, dataset.period, lang)))
         written.extend(write_letter(ctx, out_dir))
     return written

@@ -59,7 +59,7 @@ def template_names(stem: str, lang: str, templates_dir: Path | None = None) -> t
 
 
 #: Documents whose common template takes every word from labels.yaml, so it writes any language labels.yaml has.
-LANGUAGE_NEUTRAL = frozenset({"report"})
+LANGUAGE_NEUTRAL = frozenset({"report", "letter"})
 
 
 def template_language(stem: str, lang: str, templates_dir: Path | None = None) -> str:
