@@ -1,13 +1,13 @@
 """Benchmark: the province report (Word, HTML, charts, Excel annex) of a 4,000-unit national period.
 
-    .venv/bin/python benchmarks/bench_report.py [--units 4000] [--base CHECKOUT_OF_MAIN] [--profile]
+    .venv/bin/python benchmarks/bench_report.py [--units 4000 1000] [--base CHECKOUT_OF_MAIN] [--profile]
 
 The ledger comes from bench_intake.py's corpus (the same synthetic units, files and intake; built the first time,
 then reused from benchmarks/.data/intake/). Each measured run is a fresh child process that aggregates the period,
 then writes the report: the figures are the report's wall and CPU seconds and the child's peak RSS (aggregation
 included, since a report needs its dataset in memory). `--base DIR` runs the same child on another checkout of
 xl-bdg first (e.g. main before a change, `git worktree add DIR <commit>`), so before and after share one run and one
-machine load.
+machine load. Each size in `--units` (default 4,000 and 1,000) has its own ledger and its own lines.
 
 Goal (issue 16): under 20 s and 500 MiB on this 2-core machine.
 """
@@ -118,7 +118,8 @@ def _line(name: str, r: dict) -> str:
 def main() -> None:
     """Build or reuse the ledger, then time the report in child processes."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=4000)
+    ap.add_argument("--units", type=int, nargs="+", default=[4000, 1000],
+                    help="sizes measured (the first is the goal's)")
     ap.add_argument("--period", default="2026-FY")
     ap.add_argument("--base", type=Path, default=None, help="another checkout of xl-bdg to measure first")
     ap.add_argument("--profile", action="store_true", help="write a cProfile of each report to /tmp")
@@ -131,21 +132,28 @@ def main() -> None:
         child(args.child, args.work, args.out, args.period,
               Path(prof.as_posix().format(args.child.name)) if args.profile else None)
         return
-    work = ensure_ledger(args.units)
+    works = {units: ensure_ledger(units) for units in args.units}
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} CPUs, load average {load} at start (other work slows every figure)")
     runs = []
     if args.base is not None:
         runs.append(("before", args.base.resolve()))
     runs.append(("now", ROOT))
-    results = {}
-    for name, code in runs:
-        results[name] = run_child(code, work, args.period,
-                                  Path(prof.as_posix().format(code.name)) if args.profile else None)
-        print(_line(name, results[name]))
-    now = results["now"]
-    print(f"goal:    under {GOAL_S:.0f} s and {GOAL_MIB:.0f} MiB: {now['wall']:.1f} s wall, {now['rss_mib']:.0f} MiB"
-          + (f"; {results['before']['cpu'] / now['cpu']:.1f}× less CPU than before" if "before" in results else ""))
+    results: dict[tuple[int, str], dict] = {}
+    for units, work in works.items():
+        for name, code in runs:
+            results[units, name] = run_child(code, work, args.period,
+                                             Path(prof.as_posix().format(f"{code.name}_{units}"))
+                                             if args.profile else None)
+            print(f"{units:>5} " + _line(name, results[units, name]))
+    first = args.units[0]
+    now = results[first, "now"]
+    before = results.get((first, "before"))
+    print(f"goal:    {first} units under {GOAL_S:.0f} s and {GOAL_MIB:.0f} MiB: {now['wall']:.1f} s wall "
+          f"({now['cpu']:.1f} s CPU), {now['rss_mib']:.0f} MiB"
+          + (f"; {before['cpu'] / now['cpu']:.1f}× less CPU than before" if before else ""))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: load average {load} at the end")
 
 
 if __name__ == "__main__":

@@ -45,11 +45,15 @@ from .annex_form import (
     form_info,
     form_sheet,
     put,
+    restyle,
 )
 from .build import build_context, report_config
 from .context import IndicatorRow, ReportContext, TargetRow
 
 __all__ = ["HEADER_ROW", "write_annex"]
+
+INDENTED = Alignment(wrap_text=True, vertical="top", indent=2)  # a field's line under its indicator
+TURNED = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)  # units' names
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, font: Font = PLAIN) -> None:
@@ -57,13 +61,15 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, 
 
 
 def _rows(ws: Worksheet, rows: Iterable[list[Any]], fmts: list[str | None], start: int = HEADER_ROW + 1,
-          font: Font = PLAIN) -> int:
+          font: Font = PLAIN, fit: bool = True) -> int:
+    # fit=False: the caller fits the whole table once (a form by unit has thousands of columns to look at).
     r = start
     for values in rows:
         for c, (value, fmt) in enumerate(zip(values, fmts, strict=True), start=1):
             _put(ws, r, c, value, fmt, font)
         r += 1
-    fit_rows(ws, start, r - 1)
+    if fit:
+        fit_rows(ws, start, r - 1)
     return r
 
 
@@ -126,8 +132,7 @@ def _group_row(ws: Worksheet, r: int, number: str, title: str, width: int) -> No
     _put(ws, r, 2, None)
     _put(ws, r, 3, title, None, BOLD)
     for c in range(1, width + 1):
-        ws.cell(row=r, column=c).fill = GROUP_FILL
-        ws.cell(row=r, column=c).border = BOX
+        restyle(ws.cell(row=r, column=c), fill=GROUP_FILL, border=BOX)
     fit_rows(ws, r, r)
 
 
@@ -161,12 +166,14 @@ def _province(wb: Workbook, info: FormInfo) -> None:
                       None if row.heading else row.units.value,
                       f"{tgt.sign} {tgt.target_now}" if tgt else None, tgt.met_text if tgt else None]
             fmt = INT if row.value.decimals == 0 else DEC
-            _rows(ws, [values], [None, None, None, None, fmt, INT, None, None], r, ITALIC if row.level else PLAIN)
+            _rows(ws, [values], [None, None, None, None, fmt, INT, None, None], r, ITALIC if row.level else PLAIN,
+                  fit=False)
             if row.level:
-                ws.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top", indent=2)
+                restyle(ws.cell(row=r, column=3), alignment=INDENTED)
             if tgt and tgt.met is not None:
-                ws.cell(row=r, column=8).fill = MET_FILL if tgt.met else NOT_MET_FILL
+                restyle(ws.cell(row=r, column=8), fill=MET_FILL if tgt.met else NOT_MET_FILL)
             r += 1
+    fit_rows(ws, HEADER_ROW + 1, r - 1)
     foot(ws, info, r - 1)
 
 
@@ -202,11 +209,11 @@ def _by_kind(wb: Workbook, info: FormInfo, dataset: Dataset) -> None:
                           None if row.heading else dataset.value(code, fid or None, f"kind:{kind_id}"),
                           *(None if row.heading else dataset.value(code, fid or None, u.code) for u in units)]
                 _rows(ws, [values], [None, None, None, None, *([fmt] * (len(units) + 1))], r,
-                      ITALIC if row.level else PLAIN)
+                      ITALIC if row.level else PLAIN, fit=False)
                 r += 1
+        fit_rows(ws, HEADER_ROW + 1, r - 1)
         for col in range(5, len(head) + 1):
-            ws.cell(row=HEADER_ROW, column=col).alignment = Alignment(text_rotation=90, horizontal="center",
-                                                                       vertical="bottom", wrap_text=True)
+            restyle(ws.cell(row=HEADER_ROW, column=col), alignment=TURNED)
         ws.row_dimensions[HEADER_ROW].height = 130
         foot(ws, info, r - 1)
 
@@ -225,7 +232,7 @@ def _targets(wb: Workbook, info: FormInfo) -> None:
                 [None, None, None, None, DEC, DEC, DEC, DEC, None, None])
     for r, t in enumerate(ctx.targets, start=HEADER_ROW + 1):
         if t.met is not None:
-            ws.cell(row=r, column=9).fill = MET_FILL if t.met else NOT_MET_FILL
+            restyle(ws.cell(row=r, column=9), fill=MET_FILL if t.met else NOT_MET_FILL)
     last = foot(ws, info, end - 1)
     pct = [t for t in ctx.targets if t.unit == "%"]
     if pct:  # the chart compares like with like (targets stated in %), from a small table beside the form

@@ -73,35 +73,59 @@ def form_info(ctx: ReportContext, conf: dict[str, Any]) -> FormInfo:
 def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, font: Font = PLAIN,
         align: Alignment = WRAP, border: Border = BOX) -> None:
     """Write one cell and give it its look: the one place the annex styles a cell."""
+    cell = ws._cells.get((row, col))
+    if cell is None:  # what ws.cell() does, without its checks and lookups: a 4,000-unit annex has 2 million cells
+        if row < 1 or col < 1:
+            raise ValueError("Row or column values must be at least 1")
+        cell = Cell(ws, row=row, column=col)
+        ws._add_cell(cell)
     if isinstance(value, str) and is_formula_like(value):
-        cell = ws.cell(row=row, column=col)
         cell.value, cell.data_type = value, "s"  # user text that looks like a formula stays text
-    else:
-        cell = ws.cell(row=row, column=col, value=value)
+    elif value is not None:
+        cell.value = value
     _styled(cell, font, fmt, align, border)
 
 
-#: Per workbook: (font, number format, alignment, border) → the style array openpyxl made the first time, with the
+#: Per workbook: (the cell's style before, what is set) → the style array openpyxl made the first time, with the
 #: objects kept alive so that their ids are never reused. Setting a Font, Border and Alignment hashes each of them
 #: into the workbook's lists, cell by cell (42 % of a 4,000-unit report); copying the finished array is the same
-#: style, byte for byte.
-_STYLES: weakref.WeakKeyDictionary[Workbook, dict[tuple[int, str | None, int, int], tuple[Any, StyleArray]]] = \
+#: style, byte for byte. The style before is part of the key: a date value has a number format already, a group
+#: row's cells get their fill after their font.
+_STYLES: weakref.WeakKeyDictionary[Workbook, dict[tuple[Any, ...], tuple[Any, StyleArray]]] = \
     weakref.WeakKeyDictionary()
 
 
+def _cache(cell: Cell) -> dict[tuple[Any, ...], tuple[Any, StyleArray]]:
+    return _STYLES.setdefault(cell.parent.parent, {})
+
+
 def _styled(cell: Cell, font: Font, fmt: str | None, align: Alignment, border: Border) -> None:
-    cache = _STYLES.setdefault(cell.parent.parent, {})
-    key = (id(font), fmt, id(align), id(border))
-    clean = not cell.has_style  # a cell styled before (a fill) keeps the rest of its style: the slow way
-    hit = cache.get(key) if clean else None
+    cache = _cache(cell)
+    key = (tuple(cell._style) if cell.has_style else None, id(font), fmt, id(align), id(border))
+    hit = cache.get(key)
     if hit is not None:
         cell._style = copy(hit[1])
         return
     cell.font, cell.border, cell.alignment = font, border, align
     if fmt:
         cell.number_format = fmt
-    if clean:
-        cache[key] = ((font, align, border), copy(cell._style))
+    cache[key] = ((font, align, border), copy(cell._style))
+
+
+def restyle(cell: Cell, fill: PatternFill | None = None, border: Border | None = None,
+            alignment: Alignment | None = None) -> None:
+    """Set a written cell's fill, border or alignment (those given), through the same cache of style arrays."""
+    looks = (("fill", fill), ("border", border), ("alignment", alignment))
+    cache = _cache(cell)
+    key = ("restyle", tuple(cell._style) if cell.has_style else None, *(id(v) for _, v in looks))
+    hit = cache.get(key)
+    if hit is not None:
+        cell._style = copy(hit[1])
+        return
+    for name, value in looks:
+        if value is not None:
+            setattr(cell, name, value)
+    cache[key] = ((fill, border, alignment), copy(cell._style))
 
 
 def _merged(ws: Worksheet, row: int, first: int, last: int, value: str, font: Font, align: Alignment) -> None:
@@ -183,10 +207,12 @@ def fit_rows(ws: Worksheet, first: int, last: int) -> None:
     """Give rows with wrapped text the height of their longest cell: spreadsheet programs do not grow a row for
     text written by another program, so it would print cut."""
     widths = {c: (ws.column_dimensions[get_column_letter(c)].width or 9) for c in range(1, ws.max_column + 1)}
+    cells = ws._cells  # read, never create: a form by unit has thousands of columns
     for r in range(first, last + 1):
         lines = 1
         for c, width in widths.items():
-            value = ws.cell(row=r, column=c).value
+            cell = cells.get((r, c))
+            value = None if cell is None else cell.value
             if isinstance(value, str):
                 lines = max(lines, -(-len(value) // max(1, int(width * 1.25))))
         if lines > 1:
