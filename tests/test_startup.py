@@ -90,3 +90,52 @@ def test_the_listing_without_imports_is_the_full_applications():
     lazy = _fresh(_main("--help"))
     assert lazy == full
     assert all(f" {name} " in lazy for name in COMMANDS)
+
+
+def test_help_leaves_out_what_only_markdown_help_and_pretty_tracebacks_need():
+    """typer's help formatter imports rich.markdown (markdown_it) and rich.traceback (pygments) for cases xl-bdg's
+    help never meets: `--help` loads neither, and a later import still gets the real modules."""
+    assert _loaded_after(_main("--help") + "\n" + (
+        "HEAVY = [m for m in ('markdown_it', 'pygments', 'rich.markdown', 'rich.traceback') if m in sys.modules]\n"
+        "assert not HEAVY, HEAVY\n"
+        "import typer.rich_utils, rich.markdown, rich.traceback\n"
+        "assert type(typer.rich_utils.Markdown('**a**')) is rich.markdown.Markdown\n"
+        "assert typer.rich_utils.Traceback.from_exception.__self__ is rich.traceback.Traceback\n"
+        "assert rich.markdown.Markdown.__module__ == 'rich.markdown' and hasattr(rich.markdown, 'Heading')")) == []
+
+
+def test_version_needs_neither_typer_nor_rich_and_says_what_the_app_says():
+    out = _fresh(_main("--version") + "\nprint(sorted(m for m in ('typer', 'rich', 'yaml') if m in sys.modules))")
+    version, loaded = out.splitlines()
+    assert loaded == "[]"
+    assert version == CliRunner().invoke(app, ["--version"], env=ENV).output.strip()
+    assert version.startswith("xl-bdg ")
+
+
+def test_the_c_yaml_loader_reads_every_data_file_as_the_python_one_does():
+    """Every YAML file of the project, loaded as the tool loads it (libyaml's CSafeLoader when PyYAML has it), is
+    the same data as with the pure-Python SafeLoader: texts (NFC, diacritics), dates, numbers, booleans."""
+    import yaml
+
+    from xl_bdg.catalogue import _LOADER, _norm, load_yaml, read_yaml
+
+    assert _LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    root = CLI.parent.parent
+    files = sorted([*(root / "schemas").rglob("*.yaml"), *(root / "report_templates").rglob("*.yaml")])
+    assert len(files) > 20
+    kinds: set[type] = set()
+
+    def walk(value: Any) -> None:
+        kinds.add(type(value))
+        for v in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
+            walk(v)
+
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        slow = yaml.load(text, Loader=yaml.SafeLoader)
+        assert load_yaml(text) == slow, path.name
+        assert read_yaml(path) == _norm(slow), path.name
+        walk(slow)
+    import datetime as dt
+
+    assert {str, int, float, bool, dt.date} <= kinds  # the comparison covered each kind of value

@@ -93,14 +93,22 @@ def parse_messages(raw: Any, where: str = "messages.yaml") -> dict[str, Message]
 class Words:
     """The words of one language: `words("status.missing")`, `words("cli.no_ledger", path=p)`."""
 
-    def __init__(self, tree: dict[str, Any], lang: str) -> None:
-        self.tree = tree
+    def __init__(self, files: _Files, lang: str) -> None:
+        self.files = files
         self.lang = lang
+
+    @property
+    def tree(self) -> dict[str, Any]:
+        """Every section of this language (each file read)."""
+        return {name: self.files.get(name)[self.lang] for name in self.files.paths}
 
     def node(self, key: str) -> Any:
         """The entry at a dotted key (a text, a list or a section); KeyError names the key when missing."""
-        node: Any = self.tree
-        for part in key.split("."):
+        first, *rest = key.split(".")
+        if first not in self.files.paths:
+            raise KeyError(f"schemas/words: {self.lang}.{key} is missing")
+        node: Any = self.files.get(first)[self.lang]
+        for part in rest:
             if not isinstance(node, dict) or part not in node:
                 raise KeyError(f"schemas/words: {self.lang}.{key} is missing")
             node = node[part]
@@ -138,19 +146,35 @@ def _section(path: Path) -> dict[str, dict[str, Any]]:
     return raw
 
 
+class _Files:
+    """The words files in force, {section: path}, each read and checked the first time one of its words is asked
+    for: `xl-bdg --help` needs the cli section only, and reading all of them was a tenth of its time."""
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self.paths = paths
+        self._read: dict[str, dict[str, Any]] = {}
+
+    def get(self, name: str) -> dict[str, Any]:
+        """{lang: entries} of section `name` (FormError naming the file when it is broken)."""
+        if name not in self._read:
+            self._read[name] = _section(self.paths[name])
+        return self._read[name]
+
+
 @lru_cache(maxsize=8)
-def _load(folders: tuple[Path, ...]) -> dict[str, dict[str, Any]]:
-    """{lang: {section: entries}} from the files of `folders` (a later folder's file replaces an earlier one's)."""
-    files: dict[str, Path] = {}
+def _load(folders: tuple[Path, ...]) -> _Files:
+    """The words files of `folders` (a later folder's file replaces an earlier one's). A province's own files are
+    read and checked now, so that a broken one is named when its words are loaded; the project's own (checked by
+    its tests) when first used."""
+    paths: dict[str, Path] = {}
     for folder in folders:
         for path in sorted(folder.glob("*.yaml")):
-            files[path.stem] = path
-    out: dict[str, dict[str, Any]] = {lang: {} for lang in LANGS}
-    for name, path in files.items():
-        raw = _section(path)
-        for lang in LANGS:
-            out[lang][name] = raw[lang]
-    return out
+            paths[path.stem] = path
+    files = _Files(paths)
+    for name, path in paths.items():
+        if path.parent != folders[0]:
+            files.get(name)
+    return files
 
 
 def words_folders(schemas_dir: Path | None = None) -> tuple[Path, ...]:
@@ -167,7 +191,7 @@ def words(lang: str = "vi", schemas_dir: Path | None = None) -> Words:
     """The words of `lang` ('vi' or 'en')."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
-    return Words(_load(words_folders(schemas_dir))[lang], lang)
+    return Words(_load(words_folders(schemas_dir)), lang)
 
 
 def env_lang(default: str = "vi") -> str:

@@ -10,15 +10,32 @@ used; on a base install a command that needs one ends with a message saying what
 
 from __future__ import annotations
 
-from .common import EXIT_USAGE, W, app, err, say
+import sys
+from typing import Any
 
 #: Import names of the packages of the `office` extra (pyproject.toml).
 OFFICE = frozenset({"docxtpl", "docx", "matplotlib", "pyarrow", "starlette", "uvicorn", "python_multipart",
                     "multipart", "argon2"})
 
 
+def __getattr__(name: str) -> Any:
+    """`xl_bdg.cli.app`, built on first use (importing the package alone loads neither typer nor rich)."""
+    if name == "app":
+        from .common import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main() -> None:
     """Console entry point."""
+    if sys.argv[1:] == ["--version"]:  # what a script or the add-in's check asks most: no typer, no rich, no words
+        from ..version import __version__
+
+        print(f"xl-bdg {__version__}")
+        return
+    from .common import EXIT_USAGE, W, app, err, say
+
     try:
         app()
     except ModuleNotFoundError as exc:
