@@ -42,7 +42,7 @@ def template_class() -> type:
     """DocxTemplate with `map_tree` by reparsing (made on first use: docxtpl is the office extra)."""
     from docxtpl import DocxTemplate
 
-    class Template(DocxTemplate):  # type: ignore[misc]
+    class Template(DocxTemplate):
         def map_tree(self, tree: Any) -> None:
             _spliced(self, tree)
 
