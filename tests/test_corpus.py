@@ -80,7 +80,7 @@ def act_cell(project: Project, i: int, col: str) -> tuple[str, str]:
 def plain_row(data: Data) -> int:
     """Index of an activity outside the Action Month (category and flag), with a budget source, to break alone."""
     for i, a in enumerate(data["activities"]):
-        if a.get("action_month") != "Có" and a.get("category") != "Tháng hành động" and i > 2:
+        if a.get("action_month") != "Có" and a.get("category") != "Tháng hành động" and i > 2 and a.get("source"):
             return i
     raise LookupError("no plain activity")
 

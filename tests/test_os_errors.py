@@ -279,3 +279,13 @@ def test_forked_children_die_on_sigterm(tmp_path: Path) -> None:
         assert signal.getsignal(signal.SIGTERM) != signal.SIG_DFL
         results = dict(run_isolated([1, 2], work, failed, workers=1))
     assert results == {0: True, 1: True}
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (a device always full) on this system")
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_full_disk_under_a_redirection_names_the_standard_output(season: Season, fmt: str) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*CLI, "status", "--period", PERIOD, "--ledger", str(season.ledger), "--format", fmt],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 2 and "ENOSPC" in done.stderr and "stdout" in done.stderr, done.stderr

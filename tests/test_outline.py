@@ -48,10 +48,14 @@ def test_every_strategy_target_is_under_its_goal(sample, project: Project) -> No
             assert t.status in ("met", "not_met", "no_data") and 2025 <= t.milestone_year <= 2030
 
 
-def test_no_sentence_of_the_body_lists_more_than_five_units(sample, project: Project) -> None:
+def test_no_sentence_of_the_body_lists_more_than_five_units(sample, project: Project, tmp_path: Path) -> None:
     names = sorted({u.name for u in project.registry.units.values() if u.kind != "province"}, key=len,
                    reverse=True)
-    body, appendix = _body(sample.out_dir / "report" / f"bao-cao-bdg_{sample.dataset.period}.docx")
+    # Every unit writes the same shortcoming (as many do in a real season): the appendix names them all at once
+    ds = copy.deepcopy(sample.dataset)
+    for texts in ds.narratives.values():
+        texts["limits"] = "Kinh phí cho công tác bình đẳng giới còn hạn chế."
+    body, appendix = _body(write_report(project, ds, tmp_path).docx)
 
     def count(text: str) -> int:
         n = 0
@@ -75,7 +79,7 @@ def test_units_texts_go_to_the_appendix_grouped_by_kind_identical_once(sample, p
     ctx = build_context(project, ds)
     kinds = [k.kind for k in ctx.unit_texts]
     assert len(kinds) == len(set(kinds)) >= 2
-    entries = [e for k in ctx.unit_texts for b in k.blocks for e in b.entries if "kinh phí riêng" in e.text]
+    entries = [e for k in ctx.unit_texts for b in k.blocks for e in b.entries if "Nguồn kinh phí riêng" in e.text]
     by_kind = {project.registry.get(u).kind for u in units}
     assert len(entries) == len(by_kind), entries
 

@@ -27,7 +27,7 @@ def test_the_wheel_carries_the_data_and_every_stage(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ("schemas/form.yaml", "schemas/units.yaml", "schemas/messages.yaml", "schemas/words/status.yaml",
                     "schemas/words/cli.yaml", "report_templates/validation.html.j2", "report_templates/report.docx",
-                    "sample/synthetic.yaml", "py.typed"):
+                    "sample/synthetic.yaml", "schemas/sample.yaml", "py.typed"):
         assert f"xl_bdg/{shipped}" in names, shipped
     stages = {p.parent.name for p in (ROOT / "xl_bdg").glob("*/__init__.py")}
     assert {f"xl_bdg/{s}/__init__.py" for s in stages} <= names

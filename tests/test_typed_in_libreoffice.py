@@ -36,7 +36,10 @@ def _counts(project: Project, unit: str) -> list[str]:
 
 def _plain_and_am_rows(data: dict[str, Any]) -> tuple[int, int]:
     acts = data["activities"]
-    am = next(i for i, a in enumerate(acts) if a.get("action_month") == "Có" or a.get("category") == "Tháng hành động")
+    # A year's sample has no Action Month activity (the Action Month comes after the year's deadline): then the
+    # first row stands for the one whose year the clerk mistypes
+    am = next((i for i, a in enumerate(acts) if a.get("action_month") == "Có"
+               or a.get("category") == "Tháng hành động"), 0)
     plain = next(i for i, a in enumerate(acts) if i > am and a.get("action_month") != "Có"
                  and a.get("category") != "Tháng hành động")
     return plain, am

@@ -142,9 +142,22 @@ def _message(exc: BaseException, w: Words) -> str | None:
         key = "io"
     else:
         key = "other"
-    shown = show_name(str(path)) if path is not None else w("cli.err.os.no_path")
+    shown = show_name(str(path)) if path is not None else w(f"cli.err.os.{_unnamed(exc)}")
     whole = show_name(str(target)) if target is not None else shown
     return w(f"cli.err.os.{key}", path=shown, target=whole, code=code, detail=exc.strerror or "")
+
+
+def _unnamed(exc: BaseException) -> str:
+    """What an error naming no file was about: the standard output when it failed writing there (`status >
+    /dev/full`, a full disk under a redirection: rich and click name no file), else unknown."""
+    outs = {id(sys.stdout), id(getattr(sys.stdout, "buffer", None)), id(sys.__stdout__)}
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            if id(value) in outs or id(getattr(value, "file", None)) in outs:
+                return "stdout"
+        tb = tb.tb_next
+    return "no_path"
 
 
 def stopped_message(exc: BaseException, w: Words) -> tuple[str, int]:
