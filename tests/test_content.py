@@ -226,3 +226,15 @@ def test_the_plans_issued_are_listed_among_the_documents_and_in_the_programmes_t
     assert ("Sở Y tế", "Số 15/KH-SYT ngày 22/01/2026", project.form.indicator("PLAN_01").label) in docs
     rows = {r.code: r for s in ctx.sections if s.id == "programmes" for r in s.rows}
     assert rows["PLAN_01"].value.value == pytest.approx(100.0) and rows["PLAN_02"].value.value == pytest.approx(0.0)
+
+
+def test_an_indicator_without_an_overall_total_is_written_with_its_figures(project: Project) -> None:
+    values = {"HEA_04.ACT": 12, "HEA_04.DET": 2, "HEA_04.HND": 1, "STAFF_01.FT_T": 1, "STAFF_01.FT_M": 0,
+              "STAFF_01.FT_F": 1, "STAFF_01.PT_T": 3, "STAFF_01.PT_M": 1, "STAFF_01.PT_F": 2}
+    ctx = build_context(project, combine(project, project.period("2026-FY"), {"SO-YTE": _sub("SO-YTE", values,
+                                                                                            project)}))
+    texts = [p.text for g in ctx.goals for p in g.paras] + [p.text for t in ctx.direction for p in t.paras]
+    assert "Kiểm soát mất cân bằng giới tính khi sinh: Số hoạt động truyền thông, can thiệp 12; Số vụ vi phạm " \
+           "lựa chọn giới tính thai nhi phát hiện 2; Số vụ đã xử lý 1." in " ".join(texts)
+    assert any("Cán bộ, công chức làm công tác bình đẳng giới: Chuyên trách: tổng số 1 người; Kiêm nhiệm: tổng "
+               "số 3 người." in t for t in texts)

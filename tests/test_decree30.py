@@ -175,6 +175,7 @@ def test_english_letter_is_english_but_its_data(sample, project: Project, tmp_pa
     cells = [p.text for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs]
     text = "\n".join([p.text for p in doc.paragraphs] + cells)
     data = [ctx.unit_name, ctx.place, ctx.office.drafting, ctx.office.signer_name, ctx.file]
+    data += [ctx.form.number, ctx.form.letter] if ctx.form else []
     for line in ctx.errors + ctx.warnings:
         data += [line.where, line.value]
     for c in ctx.changes:
@@ -183,6 +184,19 @@ def test_english_letter_is_english_but_its_data(sample, project: Project, tmp_pa
         text = text.replace(name, "")
     assert [t for t in text.splitlines() if VIETNAMESE.search(t)] == []
     assert load_labels("en")["letter"]["regards"] in text
+
+
+def test_letter_names_the_form_and_its_guidance_letter(sample, project: Project, tmp_path) -> None:
+    conf = project.config["unit_form"]
+    guidance = conf["guidance"][sample.period]
+    office = project.office(project.period(sample.period))["name"]
+    expected = (f"theo Biểu số {conf['number']} kèm theo Công văn số {guidance['number']} ngày {guidance['date']} "
+                f"của {office} (tệp")
+    docx, html = write_letter(_letter(sample, project), tmp_path)
+    assert any(expected in p.text for p in Document(str(docx)).paragraphs)
+    assert expected.replace("&", "&amp;") in html.read_text(encoding="utf-8")
+    en = _letter(sample, project, "en")
+    assert f"on form {conf['number']} sent with letter No. {guidance['number']}" in en.words.opening
 
 
 class _Blocks(HTMLParser):

@@ -34,6 +34,8 @@ TEXT_KEYS = (
     "instructions.heading", "instructions.title", "instructions.steps", "instructions.legend_title",
     "instructions.legend.input", "instructions.legend.na", "instructions.legend.stamp", "instructions.footer",
     *(f"validation.{k}.{p}" for k in ("list", "count", "money", "percent", "date") for p in ("title", "error")),
+    *(f"form_ref.{k}" for k in ("form_no", "attached", "attached_nodate")),
+    *(f"signature.{k}" for k in ("place_date", "blank", "preparer", "preparer_note", "head", "head_note")),
 )
 SHEET_KEYS = ("instructions", "unit_info", "indicators", "activities", "budget", "narrative", "lists", "meta")
 _BAD_SHEET_CHARS = set('\\/?*[]:')

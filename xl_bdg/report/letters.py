@@ -18,6 +18,7 @@ from ..exchange.diff import diff_versions
 from ..fileio import write_text_atomic
 from ..findings import FileReport, Finding, show_value
 from ..form.project import Project
+from ..form.unit_form import FormReference, form_reference
 from ..ledger.store import Ledger
 from ..text import ascii_slug
 from .build import load_labels, office_from_config
@@ -88,8 +89,21 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def form_words(labels: dict[str, Any], ref: FormReference | None) -> str:
+    """The form and its guidance letter as the opening names them (' theo Biểu số … kèm theo Công văn số …'), or ''
+    when province.yaml gives no form number."""
+    w = labels["letter"]
+    if ref is None or not ref.number:
+        return ""
+    if not ref.letter:
+        return str(w["form"].format(number=ref.number))
+    key = "form_letter" if ref.date else "form_letter_nodate"
+    return str(w[key].format(number=ref.number, letter=ref.letter, date=ref.date, issuer=ref.office))
+
+
 def letter_words(labels: dict[str, Any], office: Office, unit: str, period: str, file: str, received: str,
-                 errors: int, warnings: int, changes: int, resubmit_by: str) -> LetterWords:
+                 errors: int, warnings: int, changes: int, resubmit_by: str,
+                 form: FormReference | None = None) -> LetterWords:
     """The sentences of one letter (labels.yaml `letter`)."""
     w = labels["letter"]
     request = (w["request_by"].format(unit=unit, office=office.name, date=resubmit_by) if resubmit_by
@@ -97,7 +111,7 @@ def letter_words(labels: dict[str, Any], office: Office, unit: str, period: str,
     return LetterWords(
         title=w["title"], subject=w["subject"].format(period=period),
         opening=_sentence(w["opening"].format(office=office.name, unit=unit, period=period, file=file,
-                                              received=received, n=errors)),
+                                              received=received, n=errors, form=form_words(labels, form))),
         warnings=w["warnings"].format(n=warnings), changes=w["changes"].format(n=changes),
         request=_sentence(request), regards=w["regards"])
 
@@ -132,6 +146,8 @@ class LetterContext:
     """Date to send the corrected file by, dd/mm/yyyy ('' for none)."""
     changes: list[ChangeLine] = field(default_factory=list)
     """What changed since the unit's previous version of this period, figure by figure (empty for a first file)."""
+    form: FormReference | None = None
+    """The form the unit filled and the guidance letter it came with (province.yaml `unit_form`)."""
     words: LetterWords | None = None
     """The letter's sentences in `lang` (filled by letter_context)."""
 
@@ -152,8 +168,12 @@ def letter_context(project: Project, status: UnitStatus, report: FileReport, dat
     found = report.sorted_findings()
     days = int(project.config.get("feedback_days", DEFAULT_FEEDBACK_DAYS))
     by = dataset.generated_at.date() + dt.timedelta(days=days) if days > 0 else None
+    office = office_from_config(project, lang, period=per)
+    form = form_reference(project, per)
+    if lang != "vi" and form.office == project.office(per).get("name"):
+        form = replace(form, office=office.name)  # the office's own guidance letter: its name in the letter's language
     return _worded(LetterContext(
-        lang=lang, labels=labels, office=office_from_config(project, lang, period=per),
+        lang=lang, labels=labels, office=office, form=form,
         period=PeriodInfo(per.code, per.kind, per.year, per.title(lang), per.start.strftime("%d/%m/%Y"),
                           per.end.strftime("%d/%m/%Y"), per.deadline.strftime("%d/%m/%Y")),
         place=project.config["province"].get("place", project.province_name),
@@ -169,7 +189,7 @@ def _worded(ctx: LetterContext) -> LetterContext:
     """`ctx` with its sentences written from its own lines (again after the changes are added)."""
     return replace(ctx, words=letter_words(ctx.labels, ctx.office, ctx.unit_name, ctx.period.title, ctx.file,
                                            ctx.received, len(ctx.errors), len(ctx.warnings), len(ctx.changes),
-                                           ctx.resubmit_by))
+                                           ctx.resubmit_by, ctx.form))
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -34,9 +34,11 @@ def render_docx(ctx: Any, template: str, out: Path, templates_dir: Path | None =
     A chart is as wide as the text (`image_width_mm`), except small ones listed in NARROW_CHARTS.
     """
     from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage
+    from docxtpl import InlineImage
 
-    tpl = DocxTemplate(str(_templates(templates_dir) / template))
+    from .docx_body import template_class
+
+    tpl = template_class()(str(_templates(templates_dir) / template))
     data = context_dict(ctx)
     if images is not None:
         data["charts"] = {key: InlineImage(tpl, str(path), width=Mm(NARROW_CHARTS.get(key, image_width_mm)))

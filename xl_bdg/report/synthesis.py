@@ -60,6 +60,8 @@ class Writer:
         head = rows[0]
         subs = {r.fig_id.partition("|")[2]: r for r in rows[1:]}
         main = subs.get("T") if head.heading else head
+        if main is None and head.heading:
+            return self.fields(head, list(subs.items()))
         if main is None or not main.value:
             return self.say("w_no_value", label=head.label)
         unit = main.unit if main.unit in ("", "%") or main.unit.startswith("/") else f" {main.unit}"
@@ -72,6 +74,20 @@ class Writer:
             return self.say("w_value_female", label=head.label, value=value, unit=unit,
                             female=mark("fig", female.fig_id, female.value), female_pct=pct, change=change)
         return self.say("w_value", label=head.label, value=value, unit=unit, change=change)
+
+    def fields(self, head: IndicatorRow, subs: list[tuple[str, IndicatorRow]]) -> Para:
+        """An indicator with no overall total (STAFF_01 full-time and part-time, HEA_04 activities and cases): each
+        sub-total (`…_T`), or else each field, with its figure."""
+        totals = [r for fid, r in subs if fid.endswith("_T")] or [r for _, r in subs]
+        filled = [r for r in totals if r.value and r.value.value is not None]
+        if not filled:
+            return self.say("w_no_value", label=head.label)
+        parts: list[Part] = []
+        for i, r in enumerate(filled):
+            unit = "" if r.unit in ("", "%") or r.unit.startswith("/") else f" {r.unit}"
+            said = self.say("w_field", label=r.label, value=mark("fig", r.fig_id, r.value), unit=unit)
+            parts += ([Part(self.doc["w_fields_sep"], "", "")] if i else []) + said.parts
+        return self.say("w_value_fields", label=head.label, fields=Para("".join(p.text for p in parts), parts))
 
     def moves(self, lines: list[list[IndicatorRow]]) -> tuple[list[Para], list[Para]]:
         """The largest rises and falls against the previous year, largest first (relative, points for a %)."""

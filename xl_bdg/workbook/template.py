@@ -50,6 +50,7 @@ from ..version import __version__
 from . import cells
 from . import styles as st
 from .live import LiveChecks
+from .signing import form_lines, print_header, signature_block
 
 #: Rows of the activity list numbered in the blank form: one printed page of grid to fill by hand.
 PRINT_BLANK_ROWS = 20
@@ -102,7 +103,9 @@ def _instructions(ws: Worksheet, project: Project, stamp: Stamp) -> tuple[int, i
     """The first sheet; return the row of the workbook's own totals (under the heading, seen first) and the row
     where its table of counts starts (under the footer). `live.py` fills both."""
     form, say = project.form, stamp.say
-    lines = [(form.title, st.FONT_TITLE)]
+    # The form's number and its guidance letter above the title, as on the paper form.
+    lines = [(text, st.FONT_NOTE) for text in form_lines(project, stamp.period)]
+    lines += [(form.title, st.FONT_TITLE)]
     lines += [(say(text), st.FONT_BOLD) for text in form.text("instructions.heading")]
     top = len(lines) + 2
     lines += [("", st.FONT)] * 3  # a blank line, then the two totals
@@ -291,6 +294,9 @@ def _narrative(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, va
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 95
     cells.print_setup(ws, landscape=True, header_row=NARR_HEADER_ROW)
+    place = project.config["province"].get("place", project.province_name)
+    last = signature_block(ws, form, layout, form.sheets["unit_info"].title, place)
+    ws.print_area = f"A1:{get_column_letter(NARR_COL_VALUE)}{last}"
     cells.protect(ws)
 
 
@@ -337,6 +343,9 @@ def build_workbook(project: Project, unit: Unit, period: Period) -> Workbook:
     LiveChecks(project, layout, unit, period).write(
         wb, sheets, words("vi", project.schemas_dir), top, table)
     meta = _meta(sheets["meta"], form, layout, stamp)
+    reference = form_lines(project, period)
+    for key in ("unit_info", "indicators", "activities", "budget", "narrative"):
+        print_header(sheets[key], reference)
     for ws in sheets.values():
         ws.sheet_view.zoomScale = 100
     wb.active = 0
