@@ -71,6 +71,20 @@ def test_annex_is_a_set_of_forms_each_with_heading_foot_and_print_setup(annex, s
                        "08", "09"]
 
 
+def test_a_wide_form_prints_its_heading_on_its_first_page(annex):
+    """A form wider than a page is cut into pages across: its title, period and both heading blocks are merged
+    within the first page, where they print whole, not centred over every page and cut at the first one's edge."""
+    wb = load_workbook(annex)
+    wide = [ws for ws in wb.worksheets if ws.col_breaks.brk]
+    assert wide, "the demo's annex has forms wider than a page"
+    for ws in wide:
+        first_page_end = min(b.id for b in ws.col_breaks.brk)
+        heading = [m for m in ws.merged_cells.ranges if m.min_row <= 4]
+        assert heading, ws.title
+        assert all(m.max_col <= first_page_end for m in heading), (ws.title, first_page_end, heading)
+        assert ws.cell(row=3, column=1).value
+
+
 def test_a3_is_configuration(sample, project: Project, tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)

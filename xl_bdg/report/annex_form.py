@@ -140,7 +140,10 @@ def form_sheet(wb: Workbook, info: FormInfo, number: str, sheet: str, title: str
     HEADER_ROW + 1. `repeat_cols` first columns are printed again on each page across."""
     ctx, lab = info.ctx, info.ctx.labels["annex"]
     ws = wb.create_sheet(sheet[:31])
-    last = len(headers)
+    breaks = _column_breaks(ws, widths, repeat_cols, PAGE_WIDTH[info.paper])
+    # The heading belongs to the first page across: merged over every column of a wide form, the title would be
+    # centred on a later page and print cut at the first page's edge.
+    last = breaks[0] if breaks else len(headers)
     third = max(1, last // 3)
     left = [lab["form_no"].format(n=number), lab["attached"].format(code=ctx.office.doc_code)]
     right = [lab["reporting"].format(name=info.reporting), lab["receiving"].format(name=info.receiving)]
@@ -170,19 +173,21 @@ def form_sheet(wb: Workbook, info: FormInfo, number: str, sheet: str, title: str
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.print_options.horizontalCentered = False
-    _column_breaks(ws, widths, repeat_cols, PAGE_WIDTH[info.paper])
     return ws
 
 
-def _column_breaks(ws: Worksheet, widths: list[float], repeat: int, page: float) -> None:
-    # A break before the column that would not fit, counting the repeated columns on every page.
+def _column_breaks(ws: Worksheet, widths: list[float], repeat: int, page: float) -> list[int]:
+    """Break before each column that would not fit, counting the repeated columns on every page; returns the last
+    column of each page but the last."""
     fixed = sum(widths[:repeat])
-    used = fixed
+    used, breaks = fixed, []
     for col, width in enumerate(widths[repeat:], start=repeat + 1):
         if used + width > page and used > fixed:
             ws.col_breaks.append(Break(id=col - 1))
+            breaks.append(col - 1)
             used = fixed
         used += width
+    return breaks
 
 
 def foot(ws: Worksheet, info: FormInfo, row: int, last: int | None = None) -> int:
