@@ -8,7 +8,6 @@ same; the foot follows Decree 30/2020/NĐ-CP (report.issuer: the office's author
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from ..dataset import Dataset, UnitStatus
 from ..exchange.diff import diff_versions
 from ..fileio import write_text_atomic
-from ..findings import FileReport, Finding, show_value
+from ..findings import FileReport, show_value
 from ..form.project import Project
 from ..form.unit_form import FormReference, form_reference
 from ..ledger.store import Ledger
@@ -160,7 +159,6 @@ def letter_context(project: Project, status: UnitStatus, report: FileReport, dat
     messages = project.form.messages
 
     def line(f: Any) -> FindingLine:
-        f = _revive_dates(f)
         title, text = f.render(messages, lang)
         value = f.value if isinstance(f.value, str) else show_value(f.value)
         return FindingLine(f.code, f.severity, f.where, "" if f.value is None else value, title, text)
@@ -190,23 +188,6 @@ def _worded(ctx: LetterContext) -> LetterContext:
     return replace(ctx, words=letter_words(ctx.labels, ctx.office, ctx.unit_name, ctx.period.title, ctx.file,
                                            ctx.received, len(ctx.errors), len(ctx.warnings), len(ctx.changes),
                                            ctx.resubmit_by, ctx.form))
-
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _date_or_same(value: Any) -> Any:
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _revive_dates(f: Finding) -> Finding:
-    """Findings read back from the ledger hold dates as ISO text; a letter writes them as people do (dd/mm/yyyy)."""
-    return replace(f, value=_date_or_same(f.value), params={k: _date_or_same(v) for k, v in f.params.items()})
 
 
 def change_lines(project: Project, ledger: Any, status: UnitStatus, period: Any, lang: str = "vi") -> list[ChangeLine]:
