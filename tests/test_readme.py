@@ -5,6 +5,7 @@ is a prefix; file hashes differ from run to run and are compared as hashes)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -101,13 +102,27 @@ def test_the_tour_runs_as_written(checkout: Path, monkeypatch: pytest.MonkeyPatc
     assert ran >= 8
 
 
+def server_export(folder: Path, unit_name: str) -> Path:
+    """`may-chu.json`, the README's server export: the demo's metadata package with one unit taken off every data
+    set, as a server shows a unit nobody has assigned the year's data set to."""
+    package = json.loads((folder / "exports" / "dhis2-metadata.json").read_text(encoding="utf-8"))
+    uid = next(o["id"] for o in package["organisationUnits"] if o["name"] == unit_name)
+    for data_set in package["dataSets"]:
+        data_set["organisationUnits"] = [o for o in data_set["organisationUnits"] if o["id"] != uid]
+    out = folder / "may-chu.json"
+    out.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
 def test_what_the_readme_shows_is_what_the_commands_print(checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = README.read_text(encoding="utf-8")
     blocks = shown_blocks(text)
-    assert len(blocks) >= 2
+    assert len(blocks) >= 3
     # The blocks are shown as run in the tour's folder.
     folder = next(shlex.split(line)[1] for line in tour_lines(text) if line.startswith("cd "))
     monkeypatch.chdir(checkout / folder)
+    if any("may-chu.json" in command for command, _ in blocks):
+        server_export(checkout / folder, "Sở Khoa học và Công nghệ")
     for command, expected in blocks:
         _, out = _run(shlex.split(command)[1:])
         missing = shows(out, expected)

@@ -84,6 +84,25 @@ def test_each_command_is_whole_with_only_its_modules(name):
     assert json.loads(alone) == whole
 
 
+@pytest.mark.slow
+def test_a_command_after_another_in_one_process_is_whole():
+    """One process running several commands (the tests, the README's tour): `aggregate` first imports the module
+    that registers `export`, yet a later `export` still gets the dhis2-* commands of its other module."""
+    names = {name: [m for m in COMMANDS if m != name and set(COMMANDS[m]) & set(COMMANDS[name])]
+             for name in COMMANDS if len(COMMANDS[name]) > 1}
+    assert names, "no command spans two modules"
+    for name, before in names.items():
+        for first in before:
+            out = _fresh("from typer.testing import CliRunner\nfrom xl_bdg.cli import app\n"
+                         f"CliRunner().invoke(app, [{first!r}, '--help'])\n"
+                         f"r = CliRunner().invoke(app, [{name!r}, '--help'])\nprint(r.exit_code)\nprint(r.output)")
+            code, _, shown = out.partition("\n")
+            assert code == "0", (first, name, shown)
+            load_all()
+            for sub in getattr(typer.main.get_group(app).commands[name], "commands", {}):
+                assert f" {sub} " in shown, (first, name, sub)
+
+
 def test_the_listing_without_imports_is_the_full_applications():
     load_all()
     full = CliRunner().invoke(app, ["--help"], env=ENV, prog_name="xl-bdg").output

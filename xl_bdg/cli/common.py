@@ -78,6 +78,7 @@ class LazyGroup(TyperGroup):
     """The root `xl-bdg` group: commands are imported when named on the line, listed from the table for `--help`."""
 
     _listing = False
+    _loaded: frozenset[str] = frozenset()  # the commands whose modules are all imported
 
     def list_commands(self, ctx: Context) -> list[str]:
         """The table's commands, then any registered outside it."""
@@ -85,12 +86,15 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         """The command, imported and built on first use (a stand-in while the root's help is being written)."""
-        if cmd_name in self.commands or cmd_name not in COMMANDS:
+        if cmd_name not in COMMANDS or cmd_name in self._loaded:
             return self.commands.get(cmd_name)
         if self._listing:
-            return listed(cmd_name)
+            return self.commands.get(cmd_name) or listed(cmd_name)
+        # Built once its own modules are all imported: a group that another command's module registered first
+        # (`export` comes with `aggregate`, its dhis2-* commands with exchange_cmd) is built again then.
         load(cmd_name)
         self.commands.update(typer.main.get_group(app).commands)
+        self._loaded = self._loaded | {cmd_name}
         return self.commands.get(cmd_name)
 
     def invoke(self, ctx: Context) -> Any:
