@@ -25,7 +25,7 @@ from test_property import PROJECT, submission
 from xl_bdg.catalogue import words
 from xl_bdg.form.definition import Check
 from xl_bdg.form.layout import LIVE_COUNT_CELLS, layout_for, ref
-from xl_bdg.form.rulebook import CELL_RULES, LIVE, activity_specs, indicator_specs
+from xl_bdg.form.rulebook import CELL_RULES, LIVE, activity_specs, cross_specs, indicator_specs
 from xl_bdg.validation.tidy import MERGED_CODE
 from xl_bdg.validation.validate import validate_file
 from xl_bdg.workbook.fill import fill_workbook
@@ -39,7 +39,8 @@ def _live_codes() -> dict[str, set[str]]:
     """Sheet key → the finding codes the workbook counts itself."""
     form = PROJECT.form
     out = {"activities": {s.code for s in activity_specs(form) if s.live},
-           "indicators": {s.code for i in form.indicators for s in indicator_specs(form, i) if s.live}}
+           "indicators": {s.code for i in form.indicators for s in indicator_specs(form, i) if s.live}
+           | {s.code for s in cross_specs(form) if s.live}}
     out["indicators"].add("indicator-empty")
     out["activities"].add("required-missing")
     out["unit_info"] = {"required-missing"}

@@ -80,7 +80,7 @@ def provided(project: Project) -> dict[str, set[str]]:
     messages = project.form.messages
     out = provided_by_code(set(messages))
     form = project.form
-    checks = [*form.activity_checks, *(c for ind in form.indicators for c in ind.checks)]
+    checks = [*form.activity_checks, *(c for ind in form.indicators for c in ind.checks), *form.cross_checks]
     for check in checks:
         out.setdefault(check.code, set()).update({"label", "label_en"}, BY_RULE[check.rule])
     # The range, list and applicability checks built in validation/rules.py become findings in batch._finding,
@@ -89,6 +89,8 @@ def provided(project: Project) -> dict[str, set[str]]:
     for node in ast.walk(rules):
         if isinstance(node, ast.Constant) and node.value in messages:
             out.setdefault(node.value, set()).update({"label", "label_en"})
+    # A part that ended before the period: batch._finding adds the day it ended (kind "ended").
+    out.setdefault("row-ended", set()).add("until")
     # The DHIS2 exchange's problems become findings in exchange.problem.to_findings, which adds ADDED to each.
     from xl_bdg.exchange.problem import ADDED
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from xl_bdg.form.definition import Check, Indicator
 from xl_bdg.form.project import Project, load_project
+from xl_bdg.sample.figures import meet_cross_checks
 from xl_bdg.validation.validate import validate_file
 from xl_bdg.workbook.fill import fill_workbook
 from xl_bdg.workbook.template import write_template
@@ -119,6 +120,7 @@ def submission(draw: Any) -> tuple[str, str, dict[str, Any]]:
     for ind in project.form.indicators:
         if ind.applies(unit.code, unit.kind, kind, year):
             indicators.update(draw(indicator_values(ind, project)))
+    meet_cross_checks(project.form, indicators)  # elected ≤ candidates: rules across indicators (form.yaml)
     n = draw(st.integers(0, 6))
     activities = [draw(activity(project, period, i)) for i in range(n)]
     unit_info = {c.id: draw(_value(c.type, project, c.list)) if c.type != "date"

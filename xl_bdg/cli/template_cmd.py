@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import track
 
-from ..workbook.template import units_for, write_template
+from ..workbook.template import UnitNotActive, units_for, write_template
 from .common import (
     LangOpt,
     PeriodOpt,
@@ -50,6 +50,9 @@ def template_command(
         units = units_for(project, per, unit)
     except KeyError as exc:
         raise fail(w("cli.err.unknown_unit", period=per.code, unit=exc.args[0])) from None
+    except UnitNotActive as exc:
+        raise fail(w("cli.err.unit_not_active", period=per.code, unit=exc.unit.code, name=exc.unit.name,
+                     valid=exc.unit.validity())) from None
     written = [write_template(project, u, per, out)
                for u in track(units, description=w("cli.template.progress"), console=console, transient=True,
                               disable=voice.quiet)]

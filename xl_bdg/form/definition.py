@@ -72,9 +72,13 @@ class Field:
     type: str
     agg: str | None = None
     typical: tuple[float, float] | None = None  # a plausible range, for synthetic data (not a validation rule)
-    #: The last day the part exists (district bodies: 30/6/2025): its label says so and later reports put 0; the
-    #: sample leaves it at 0 for periods that start after it.
+    #: The last day the part exists (district bodies: 30/6/2025): its label says so; for a period that starts after
+    #: it the template writes a locked 0, the validator refuses any other figure (`row-ended`), the sample puts 0.
     until: dt.date | None = None
+
+    def ended(self, start: dt.date) -> bool:
+        """Whether the part no longer exists for a period that starts on `start`."""
+        return self.until is not None and start > self.until
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,6 +215,8 @@ class Form:
     lists: dict[str, ListDef]
     messages: dict[str, Message]
     texts: dict[str, Any] = field(default_factory=dict)
+    #: Rules between fields of different indicators (women elected ≤ women candidates), fields named by row key.
+    cross_checks: tuple[Check, ...] = ()
 
     def text(self, path: str) -> Any:
         """A text of the workbook by dotted path (`banners.indicators`); the loader has checked it exists."""
@@ -266,6 +272,22 @@ def _check(raw: dict[str, Any], where: str, names: set[str], messages: dict[str,
             have = ", ".join(sorted(names))
             raise FormError(f"{where}: rule '{rule}' names '{name}', which does not exist (have: {have})")
     return check
+
+
+def _cross_checks(raw: Any, indicators: tuple[Indicator, ...], messages: dict[str, Message]) -> tuple[Check, ...]:
+    """The `cross_checks:` of form.yaml: comparisons between fields of two indicators, named by row key
+    (`ELE_02.NUM`). Only `le` compares across indicators: the other rules concern one indicator or one row."""
+    if not isinstance(raw, list):
+        raise FormError("form.yaml: cross_checks must be a list")
+    keys = {ind.key(f.id) for ind in indicators for f in ind.fields}
+    out = []
+    for i, entry in enumerate(raw):
+        where = f"form.yaml: cross_checks[{i}]"
+        check = _check(entry, where, keys, messages)
+        if check.rule != "le":
+            raise FormError(f"{where}: only rule 'le' compares fields of different indicators")
+        out.append(check)
+    return tuple(out)
 
 
 def _field(raw: dict[str, Any], where: str, overrides: dict[str, Any]) -> Field:
@@ -455,6 +477,7 @@ def load_form(schemas_dir: Path) -> Form:
     narrative = tuple(_column(c, f"form.yaml: narrative[{i}]", lists)
                       for i, c in enumerate(_need(raw, "narrative", "form.yaml")))
     _unique([c.id for c in narrative], "form.yaml: narrative")
+    cross = _cross_checks(raw.get("cross_checks") or [], indicators, messages)
 
     return Form(
         id=str(_need(head, "id", "form.yaml: form")), version=str(_need(head, "version", "form.yaml: form")),
@@ -463,5 +486,5 @@ def load_form(schemas_dir: Path) -> Form:
         groups=groups, indicators=indicators, activity_columns=columns, activity_checks=act_checks,
         activity_input_rows=int(acts.get("input_rows", 300)), activity_max_rows=int(acts.get("max_rows", 5000)),
         budget=budget, unit_info=unit_info, narrative=narrative, lists=lists, messages=messages,
-        texts=_texts(raw.get("texts")),
+        texts=_texts(raw.get("texts")), cross_checks=cross,
     )

@@ -106,6 +106,13 @@ def form_reference(project: Project) -> str:
             sev = c.severity or form.messages[c.code].severity
             out.append(f"| {ind.code} | {c.rule} | {', '.join(map(str, c.columns()))} | `{c.code}` | {sev} | "
                        f"{_where(c.rule in LIVE)} |")
+    if form.cross_checks:
+        out += ["", f"### {w('reference.cross_title')}", "",
+                f"| rule | fields | code | severity | {w('reference.where')} |", "|---|---|---|---|---|"]
+        for c in form.cross_checks:
+            sev = c.severity or form.messages[c.code].severity
+            out.append(f"| {c.rule} | {', '.join(f'`{x}`' for x in c.columns())} | `{c.code}` | {sev} | "
+                       f"{_where(c.rule in LIVE)} |")
     out += ["", f"## Activities (sheet {form.sheet_title('activities')}, from row {lay.activity_first_row})", "",
             "| column | id | label | English | type | list | required |", "|---|---|---|---|---|---|---|"]
     for col in form.activity_columns:
@@ -121,6 +128,7 @@ def form_reference(project: Project) -> str:
     out += [f"| `{code}` | {_where(live)} |" for code, live in CELL_RULES.items()]
     office = sorted({c.code for c in form.activity_checks if c.rule not in LIVE}
                     | {c.code for i in form.indicators for c in i.checks if c.rule not in LIVE}
+                    | {c.code for c in form.cross_checks if c.rule not in LIVE}
                     | {code for code, live in CELL_RULES.items() if not live})
     out += ["", w("reference.office_list", codes=", ".join(f"`{c}`" for c in office))]
     out += ["", "## Dropdown lists", ""]

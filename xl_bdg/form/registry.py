@@ -51,6 +51,12 @@ class Unit:
         """Whether the unit exists on any day of [start, end]."""
         return self.valid_from <= end and self.valid_to >= start
 
+    def validity(self) -> str:
+        """When the unit exists, as people write it: `01/07/2025 –`, `– 28/02/2025` or both dates."""
+        def day(d: dt.date) -> str:
+            return "" if d in (_MIN, _MAX) else d.strftime("%d/%m/%Y")  # an open end stays blank
+        return f"{day(self.valid_from)} – {day(self.valid_to)}".strip()
+
     def parent_on(self, day: dt.date) -> str | None:
         """The code of the parent on `day`, or None for the root."""
         for link in self.parents:

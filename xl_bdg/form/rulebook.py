@@ -24,10 +24,12 @@ from .project import Project
 LIVE = frozenset({"le", "sum_eq", "date_order", "in_period", "in_action_month", "requires"})
 #: Cell rules the validator applies to every cell of a kind, and whether the workbook computes them too:
 #: required cells left empty and applicable indicators left empty are formulas; ranges and lists are Excel's own
-#: in-cell validation at typing time (and the office's check for anything pasted past it).
+#: in-cell validation at typing time (and the office's check for anything pasted past it); a part that ended before
+#: the period (`row-ended`) is a locked 0 in the workbook, so only a file edited past its protection breaks it.
 CELL_RULES = {"required-missing": True, "indicator-empty": True, "not-applicable-value": False,
               "negative-number": False, "number-too-large": False, "not-whole-number": False,
-              "percent-out-of-range": False, "value-not-in-list": False, "duplicate-activity": False}
+              "percent-out-of-range": False, "value-not-in-list": False, "duplicate-activity": False,
+              "row-ended": False}
 #: The window each window rule names. "sent" ends on the file's own report date (the unit-information sheet), so it
 #: is one per submission, not per period: the validator fills it; the workbook does not compute it (not in LIVE).
 WINDOWS = {"in_period": "period", "in_action_month": "action_month", "not_after_sent": "sent"}
@@ -92,6 +94,11 @@ def activity_specs(form: Form) -> list[RuleSpec]:
 def indicator_specs(form: Form, ind: Indicator) -> list[RuleSpec]:
     """The rules between the value rows of one indicator, fields named by their row keys (`COMM_06.F`)."""
     return [s for c in ind.checks for s in specs(form, c, ind.key)]
+
+
+def cross_specs(form: Form) -> list[RuleSpec]:
+    """The rules between fields of different indicators (form.yaml `cross_checks:`), fields named by row key."""
+    return [s for c in form.cross_checks for s in specs(form, c)]
 
 
 def windows(project: Project, period: Period) -> dict[str, tuple[dt.date, dt.date]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..catalogue import read_yaml
 from ..errors import FormError
-from ..form.definition import Indicator
+from ..form.definition import Form, Indicator
 from ..form.project import DEFAULT_SCHEMAS, Project
 from ..form.registry import Unit
 from ..periods import Period
@@ -204,6 +204,24 @@ def meet_checks(ind: Indicator, out: dict[str, Any]) -> None:
             break
 
 
+def meet_cross_checks(form: Form, out: dict[str, Any]) -> None:
+    """Make the values meet the form's checks across indicators in place (women elected ≤ women candidates): the
+    bigger side is kept and the smaller lowered to it, then the lowered indicator's own checks are met again."""
+    def num(key: str) -> float | None:
+        value = out.get(key)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    for _ in range(len(form.cross_checks) + 1):
+        before = dict(out)
+        for check in form.cross_checks:  # only `le` crosses indicators (definition.py refuses the others)
+            a, b = num(check.params["a"]), num(check.params["b"])
+            if a is not None and b is not None and a > b:
+                out[check.params["a"]] = b
+                meet_checks(form.indicator(check.params["a"].split(".")[0]), out)
+        if out == before:
+            break
+
+
 def _remainders(ind: Indicator, draw: _Draw, conf: dict[str, Any], unit: Unit) -> set[str]:
     """Parts with no declared range that are what remains of their total (M = T − F): drawn last, by subtraction."""
     out: set[str] = set()
@@ -243,6 +261,7 @@ def _own_figures(project: Project, conf: dict[str, Any], unit: Unit, period: Per
                 given = sum(out.get(ind.key(x)) or 0 for x in check.params["parts"] if x != missing)
                 out[ind.key(missing)] = max(0, total - given)
         meet_checks(ind, out)
+    meet_cross_checks(form, out)
     return out
 
 
@@ -279,7 +298,8 @@ def indicator_figures(project: Project, unit: Unit, period: Period, *, seed: int
                 out[key] = round(sums[key], 1) if f.type == "number" else round(sums[key])
         if keys & reported:
             meet_checks(ind, out)
+    meet_cross_checks(project.form, out)
     return out
 
 
-__all__ = ["indicator_figures", "meet_checks", "profile", "rng", "sample_config", "spec_for"]
+__all__ = ["indicator_figures", "meet_checks", "meet_cross_checks", "profile", "rng", "sample_config", "spec_for"]

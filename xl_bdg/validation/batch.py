@@ -93,7 +93,7 @@ def column_types(form: Form) -> dict[str, dict[str, str]]:
     return {
         "activities": {**{c.id: c.type for c in form.activity_columns}, **dict.fromkeys(WINDOW, "date")},
         "indicators": {"key": "text", "type": "text", "num": "number", "text": "text", "applies": "bool",
-                       "excluded": "bool"},
+                       "excluded": "bool", "ended": "bool"},
         "unit_info": {c.id: c.type for c in form.unit_info if not c.stamped},
         "narrative": {c.id: c.type for c in form.narrative},
         "budget": {c.id: c.type for c in form.budget.columns},
@@ -116,20 +116,25 @@ def _activity_rows(project: Project, sub: Submission, ctx: Context) -> Columns:
 
 def _indicator_rows(project: Project, sub: Submission, ctx: Context) -> Columns:
     """One row per value row of the indicator sheet; none when the reader could not read the sheet (it said why)."""
-    cols: Columns = {k: [] for k in ("_row", "key", "type", "num", "text", "applies", "excluded")}
+    cols: Columns = {k: [] for k in ("_row", "key", "type", "num", "text", "applies", "excluded", "ended")}
     if not sub.indicators:
         return cols
     known = ctx.unit is not None and ctx.period is not None
     for key, irow in layout_for(project.form).indicator_rows.items():
-        ftype = irow.indicator.field(irow.field_id).type
-        value = _coerce(ftype, sub.indicators.get(key))
+        f = irow.indicator.field(irow.field_id)
+        value = _coerce(f.type, sub.indicators.get(key))
         # Unknown unit or period: say nothing either way about applicability.
         app = known and irow.indicator.applies(ctx.unit.code, ctx.unit.kind, ctx.period.kind,  # type: ignore[union-attr]
                                                ctx.period.year)  # type: ignore[union-attr]
-        for col, v in (("_row", irow.row), ("key", key), ("type", ftype),
-                       ("num", value if ftype in NUMERIC else None),
-                       ("text", None if ftype in NUMERIC or value is None else str(value)),
-                       ("applies", app), ("excluded", known and not app)):
+        # A part that ended before the period (district bodies after 30/6/2025) is asked for no figure; empty, it
+        # is the 0 the template writes there, so the breakdown still adds up.
+        ended = app and f.ended(ctx.period.start)  # type: ignore[union-attr]
+        if ended and value is None:
+            value = 0.0
+        for col, v in (("_row", irow.row), ("key", key), ("type", f.type),
+                       ("num", value if f.type in NUMERIC else None),
+                       ("text", None if f.type in NUMERIC or value is None else str(value)),
+                       ("applies", app and not ended), ("excluded", known and not app), ("ended", ended)):
             cols[col].append(v)
     return cols
 
@@ -297,6 +302,9 @@ def _finding(batch: Batch, sheet: SheetSchema, frame: pd.DataFrame, check: str, 
         params["expected"] = sum(_get(batch, key, frame, n, idx, c) or 0 for c in parts)
     if rule.window:
         params["min"], params["max"] = (_get(batch, key, frame, n, idx, c) for c in rule.window)
+    if rule.kind == "ended":  # the day the part ended, from the form (the label may not say it)
+        params["until"] = batch.layout.indicator_rows[target].indicator.field(
+            batch.layout.indicator_rows[target].field_id).until
     if rule.kind == "requires":
         value = params["other"]
     if rule.kind == "unique":

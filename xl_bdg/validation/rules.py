@@ -25,7 +25,7 @@ import pandera.pandas as pa
 
 from ..form.definition import MAX_BY_TYPE, Column, Form, Indicator
 from ..form.layout import layout_for
-from ..form.rulebook import RuleSpec, activity_specs, indicator_specs
+from ..form.rulebook import RuleSpec, activity_specs, cross_specs, indicator_specs
 
 # Sane upper bounds: a count above a billion (the template's own data validation bound) or money above a thousand
 # billion đồng is a typing slip (an extra digit, a pasted phone number), whatever the unit.
@@ -40,7 +40,8 @@ class Rule:
 
     code: str
     severity: str
-    kind: str                        # le, sum_eq, date_order, window, requires, unique, range, list, applies, empty
+    kind: str                        # le, sum_eq, date_order, window, requires, unique, range, list, applies, empty,
+                                     # ended
     target: str | None = None        # the column that receives the finding; None: the failing column itself
     other: str | None = None         # the column whose value fills {other}
     parts: tuple[str, ...] = ()      # sum_eq: the columns added into {expected}
@@ -243,10 +244,11 @@ class _IndicatorBuilder(_Builder):
         self.row = {key: r.row for key, r in layout_for(form).indicator_rows.items()}
         self.groups: list[_Group] = []
 
-    def add(self, ind: Indicator, spec: RuleSpec) -> None:
+    def add(self, where: str, spec: RuleSpec) -> None:
+        """Add one rule between indicator value rows; `where` names its indicator (or the cross check) in errors."""
         if spec.rule not in ("le", "sum_eq", "requires"):
             # dates and uniqueness concern the activity table; form.py accepts them anywhere, so say so here
-            raise ValueError(f"indicator {ind.code}: rule '{spec.rule}' is not supported between indicator fields")
+            raise ValueError(f"{where}: rule '{spec.rule}' is not supported between indicator fields")
         target, partners = spec.target, spec.others
         for g in self.groups:
             if (g.rule, g.code, g.severity, g.equals) == (spec.rule, spec.code, spec.severity, spec.equals) \
@@ -293,7 +295,9 @@ def indicator_schema(form: Form) -> SheetSchema:
 
     Columns: `key`, `type` (the field type), `num` (numbers), `text` (anything else), `applies` and `excluded`
     (whether the cell surely applies / surely does not apply to the file's unit and period; both False when the unit
-    or period is unknown). A value in an excluded cell is a warning, and so is an empty cell that applies.
+    or period is unknown), `ended` (a part of an applicable indicator that ended before the period: form.yaml
+    `until`). A value in an excluded cell is a warning, and so is an empty cell that applies; a figure other than 0
+    in an ended part is an error.
     """
     return _indicator_schema_cached(form)
 
@@ -320,13 +324,20 @@ def _indicator_schema_cached(form: Form) -> SheetSchema:
                  list=yesno.label, choices=", ".join(yesno.values)),
         row_rule("not-applicable-value", "applies",
                  lambda d: ~(d["excluded"] & (d["num"].notna() | d["text"].notna()))),
+        # A figure in a part that no longer exists in the period (a district body after 30/6/2025) would be counted
+        # in its total: an error. The 0 the template writes there is fine.
+        row_rule("row-ended", "ended", lambda d: ~(d["ended"] & ((d["num"].notna() & (d["num"] != 0))
+                                                                | d["text"].notna()))),
         # A text field (a document reference) is asked for by a `requires` check instead: empty is fine by itself.
         row_rule("indicator-empty", "empty", lambda d: ~(d["applies"] & ~is_(d, "text") & d["num"].isna()
                                                          & d["text"].isna())),
     ]
     for ind in form.indicators:
         for spec in indicator_specs(form, ind):
-            b.add(ind, spec)
+            b.add(f"indicator {ind.code}", spec)
+    # Rules across indicators (women elected ≤ women candidates) are the same comparisons between value rows.
+    for spec in cross_specs(form):
+        b.add("cross_checks", spec)
     checks += b.checks()
     labels = {ind.key(f.id): _ind_label(ind, f.id) for ind in form.indicators for f in ind.fields}
     cols = {"key": pa.Column(None), "type": pa.Column(None), "num": pa.Column(None, nullable=True),

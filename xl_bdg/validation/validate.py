@@ -10,7 +10,6 @@ Bad input is a finding, never an exception: a file that cannot be read still get
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -81,20 +80,11 @@ def check_metadata(sub: Submission, project: Project, expected_period: Period | 
         add("wrong-period", "period", sub.period, expected=expected_period.code)
     if unit is not None and period is not None and unit.code != project.registry.root \
             and not unit.active_on(period.end):
-        add("unit-not-active", "unit_code", unit.code, period=period.code, valid=_span(unit.valid_from, unit.valid_to))
+        add("unit-not-active", "unit_code", unit.code, period=period.code, valid=unit.validity())
     # Dates are checked against the declared period; if that is unreadable, against the one asked for.
     ctx = Context(unit=unit if unit is not None and unit.code != project.registry.root else None,
                   period=period or expected_period)
     return out, ctx
-
-
-def _day(d: dt.date) -> str:
-    return "" if d.year in (1900, 9999) else d.strftime("%d/%m/%Y")  # the registry's open ends stay blank
-
-
-def _span(start: dt.date, end: dt.date) -> str:
-    """`01/07/2025 –` or `– 28/02/2025` or both dates: when a unit exists."""
-    return f"{_day(start)} – {_day(end)}".strip()
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -32,7 +32,7 @@ from ..form.definition import NUMERIC_TYPES, Form
 from ..form.layout import IND_COL_VALUE, LIVE_COUNT_CELLS, NARR_COL_VALUE, UNIT_INFO_VALUE_COL, Layout, ref
 from ..form.project import Project
 from ..form.registry import Unit
-from ..form.rulebook import RuleSpec, activity_specs, indicator_specs, windows
+from ..form.rulebook import RuleSpec, activity_specs, cross_specs, indicator_specs, windows
 from ..periods import Period
 from . import styles as st
 
@@ -205,14 +205,15 @@ def _indicators(form: Form, layout: Layout, unit: Unit, period: Period, counts: 
         return sheet + cell(key)
 
     types = {key: irow.indicator.field(irow.field_id).type for key, irow in layout.indicator_rows.items()}
-    for ind in form.indicators:
-        for spec in indicator_specs(form, ind):
-            if not spec.live:
-                continue
+    # The rules of each indicator, then those across indicators (form.yaml `cross_checks:`): the same comparisons.
+    specs = [(f"indicator {ind.code}", spec) for ind in form.indicators for spec in indicator_specs(form, ind)]
+    specs += [("cross_checks", spec) for spec in cross_specs(form)]
+    for where, spec in specs:
+        if spec.live:
             numeric = lambda k: types[k] in NUMERIC_TYPES  # noqa: E731
             expr, count = _compare(spec, cell, numeric), _compare(spec, far, numeric)
             if expr is None or count is None:  # validation refuses date and uniqueness rules between indicators
-                raise ValueError(f"indicator {ind.code}: rule '{spec.rule}' has no formula")
+                raise ValueError(f"{where}: rule '{spec.rule}' has no formula")
             counts.setdefault(spec.code, LiveCount("indicators", spec.code, spec.severity)).terms.append(count)
             cells = [spec.target] if spec.rule == "requires" else list(spec.fields())
             marks.add(" ".join(cell(k).replace("$", "") for k in cells), expr, spec.severity)

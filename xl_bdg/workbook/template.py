@@ -194,7 +194,12 @@ def _indicators(ws: Worksheet, project: Project, layout: Layout, stamp: Stamp, v
             # A sub-row takes its indicator's unit, except a text field (a document number has no unit).
             cells.label(ws, irow.row, IND_COL_UNIT, None if f.type == "text" and not single else ind.unit,
                         align=st.CENTER)
-            if applies:
+            if applies and f.ended(stamp.period.start):
+                # A part that no longer exists in the period (district bodies after 30/6/2025): a locked 0, so the
+                # breakdown still adds up and nobody types a figure the validator would refuse (`row-ended`).
+                cells.label(ws, irow.row, IND_COL_VALUE, 0, fill=st.FILL_NA, align=st.CENTER)
+                cells.label(ws, irow.row, IND_COL_NOTE, None, fill=st.FILL_NA)
+            elif applies:
                 cells.input_cell(ws, irow.row, IND_COL_VALUE, f.type, vals, "yesno" if f.type == "yesno" else None)
                 cells.input_cell(ws, irow.row, IND_COL_NOTE, "text", vals)
             else:
@@ -374,15 +379,30 @@ def save_workbook(wb: Workbook, target: Path) -> Path:
     return target
 
 
+class UnitNotActive(LookupError):
+    """A unit of the registry asked for a period it does not report in (it ended before the period's end, or began
+    after it): a district after 30/6/2025, a department merged on 1/3/2025."""
+
+    def __init__(self, unit: Unit, period: Period) -> None:
+        super().__init__(unit.code)
+        self.unit, self.period = unit, period
+
+
 def units_for(project: Project, period: Period, codes: list[str] | None = None) -> list[Unit]:
-    """The units that report in `period` (all, or those named); raise KeyError naming an unknown code."""
+    """The units that report in `period` (all, or those named); raise KeyError naming codes the registry does not
+    know, and UnitNotActive for a known unit outside its validity (a template for it would be refused on return)."""
     active = {u.code: u for u in project.registry.reporting_units(period.start, period.end)}
     if not codes:
         return list(active.values())
-    missing = [c for c in codes if c not in active]
+    missing = [c for c in codes if c not in active and project.registry.get(c) in (None, project.registry.get(
+        project.registry.root))]
     if missing:
         raise KeyError(", ".join(missing))
+    for c in codes:
+        unit = project.registry.get(c)
+        if c not in active and unit is not None:
+            raise UnitNotActive(unit, period)
     return [active[c] for c in codes]
 
 
-__all__ = ["Column", "build_workbook", "units_for", "workbook_name", "write_template"]
+__all__ = ["Column", "UnitNotActive", "build_workbook", "units_for", "workbook_name", "write_template"]
