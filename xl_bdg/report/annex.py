@@ -4,14 +4,16 @@ and the milestone, activities by category, the list of activities, budget by sou
 cross-checks and the documents the units issued — with native Excel charts labelled in words.
 
 Built from the same report context as the Word and HTML report, so the three never disagree. Headings come from
-report_templates/labels.yaml; the heading, foot and print setup of every form from annex_form.py.
+report_templates/labels.yaml; the heading, foot and print setup of every form from annex_form.py. Each form's table
+body is a generator of rows (annex_stream.py), written into the file as it is saved: a 4,000-unit annex has about
+2 million cells, none of them kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
@@ -39,14 +41,15 @@ from .annex_form import (
     MET_FILL,
     NOT_MET_FILL,
     PLAIN,
+    WRAP,
     FormInfo,
-    fit_rows,
     foot,
     form_info,
     form_sheet,
     put,
     restyle,
 )
+from .annex_stream import Look, Row, body, save
 from .build import build_context, report_config
 from .context import IndicatorRow, ReportContext, TargetRow
 
@@ -60,17 +63,24 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, 
     put(ws, row, col, clean(value), fmt, font)  # a control character in a unit's text would refuse the whole annex
 
 
-def _rows(ws: Worksheet, rows: Iterable[list[Any]], fmts: list[str | None], start: int = HEADER_ROW + 1,
-          font: Font = PLAIN, fit: bool = True) -> int:
-    # fit=False: the caller fits the whole table once (a form by unit has thousands of columns to look at).
-    r = start
-    for values in rows:
-        for c, (value, fmt) in enumerate(zip(values, fmts, strict=True), start=1):
-            _put(ws, r, c, value, fmt, font)
-        r += 1
-    if fit:
-        fit_rows(ws, start, r - 1)
-    return r
+_LOOKS: dict[tuple[int, str | None, int, int, int], Look] = {}
+
+
+def look(font: Font | None = PLAIN, fmt: str | None = None, align: Alignment | None = WRAP,
+         border: Border | None = BOX, fill: PatternFill | None = None) -> Look:
+    """The one Look of a body cell with these styles (the annex's style objects are module constants)."""
+    key = (id(font), fmt, id(align), id(border), id(fill))
+    found = _LOOKS.get(key)
+    if found is None:
+        _LOOKS[key] = found = Look(font, fmt, align, border, fill)
+    return found
+
+
+def _rows(ws: Worksheet, count: int, rows: Iterable[list[Any]], fmts: list[str | None],
+          start: int = HEADER_ROW + 1, font: Font = PLAIN) -> int:
+    """A table body of `count` rows, every row in `font` with the columns' number formats; returns the row after."""
+    looks = [look(font, fmt) for fmt in fmts]
+    return body(ws, start, count, ((values, looks) for values in rows))
 
 
 def _chart(ws: Worksheet, title: str, cats: tuple[int, int, int], data: list[tuple[int, int, int]], anchor: str,
@@ -127,13 +137,11 @@ def _print_area(ws: Worksheet, last_col: int, last_row: int) -> None:
     ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
 
 
-def _group_row(ws: Worksheet, r: int, number: str, title: str, width: int) -> None:
-    _put(ws, r, 1, number, None, BOLD)
-    _put(ws, r, 2, None)
-    _put(ws, r, 3, title, None, BOLD)
-    for c in range(1, width + 1):
-        restyle(ws.cell(row=r, column=c), fill=GROUP_FILL, border=BOX)
-    fit_rows(ws, r, r)
+def _group_row(number: str, title: str, width: int) -> Row:
+    """A section's row across the whole table, shaded; the cells past its title have no font of their own."""
+    bold, plain = look(BOLD, fill=GROUP_FILL), look(PLAIN, fill=GROUP_FILL)
+    return [number, None, title, *([None] * (width - 3))], \
+        [bold, plain, bold, *([look(None, align=None, fill=GROUP_FILL)] * (width - 3))]
 
 
 def _line(row: IndicatorRow, no: int) -> list[Any]:
@@ -152,29 +160,27 @@ def _province(wb: Workbook, info: FormInfo) -> None:
             lab["province_total"], lab["col"]["units_reporting"], lab["col"]["target_now"], lab["col"]["met"]]
     ws = form_sheet(wb, info, "01", lab["annex"]["sheet_province"], lab["annex"]["title_province"], head,
                     [5, 9, 40, 10, 11, 8, 10, 11])
-    r, no = HEADER_ROW + 1, 0
-    for sec in ctx.sections:
-        if not sec.rows:
-            continue
-        _group_row(ws, r, str(sec.number), sec.title, len(head))
-        r += 1
-        for row in sec.rows:
-            no += row.level == 0
-            code = row.fig_id.partition("|")[0]
-            tgt = targets.get(code) if row.level == 0 and not row.heading else None
-            values = [*_line(row, no), None if row.heading else row.value.value,
-                      None if row.heading else row.units.value,
-                      f"{tgt.sign} {tgt.target_now}" if tgt else None, tgt.met_text if tgt else None]
-            fmt = INT if row.value.decimals == 0 else DEC
-            _rows(ws, [values], [None, None, None, None, fmt, INT, None, None], r, ITALIC if row.level else PLAIN,
-                  fit=False)
-            if row.level:
-                restyle(ws.cell(row=r, column=3), alignment=INDENTED)
-            if tgt and tgt.met is not None:
-                restyle(ws.cell(row=r, column=8), fill=MET_FILL if tgt.met else NOT_MET_FILL)
-            r += 1
-    fit_rows(ws, HEADER_ROW + 1, r - 1)
-    foot(ws, info, r - 1)
+    sections = [sec for sec in ctx.sections if sec.rows]
+
+    def rows() -> Iterator[Row]:
+        no = 0
+        for sec in sections:
+            yield _group_row(str(sec.number), sec.title, len(head))
+            for row in sec.rows:
+                no += row.level == 0
+                code = row.fig_id.partition("|")[0]
+                tgt = targets.get(code) if row.level == 0 and not row.heading else None
+                values = [*_line(row, no), None if row.heading else row.value.value,
+                          None if row.heading else row.units.value,
+                          f"{tgt.sign} {tgt.target_now}" if tgt else None, tgt.met_text if tgt else None]
+                font = ITALIC if row.level else PLAIN
+                met = None if not tgt or tgt.met is None else MET_FILL if tgt.met else NOT_MET_FILL
+                yield values, [look(font), look(font), look(font, align=INDENTED if row.level else WRAP), look(font),
+                               look(font, INT if row.value.decimals == 0 else DEC), look(font, INT), look(font),
+                               look(font, fill=met)]
+
+    end = body(ws, HEADER_ROW + 1, sum(1 + len(sec.rows) for sec in sections), rows())
+    foot(ws, info, end - 1)
 
 
 def _by_kind(wb: Workbook, info: FormInfo, dataset: Dataset) -> None:
@@ -195,27 +201,34 @@ def _by_kind(wb: Workbook, info: FormInfo, dataset: Dataset) -> None:
         ws = form_sheet(wb, info, f"02{letter}", lab["annex"]["sheet_by_kind"].format(letter=letter, kind=kind),
                         lab["annex"]["title_by_kind"].format(kind=kind.upper()), head,
                         [5, 8, 34, 9, 11, *([10] * len(units))], repeat_cols=5)
-        r, no = HEADER_ROW + 1, 0
-        for sec in ctx.sections:
-            if not sec.rows:
-                continue
-            _group_row(ws, r, str(sec.number), sec.title, len(head))
-            r += 1
-            for row in sec.rows:
-                no += row.level == 0
-                code, _, fid = row.fig_id.partition("|")
-                fmt = INT if row.value.decimals == 0 else DEC
-                values = [*_line(row, no),
-                          None if row.heading else dataset.value(code, fid or None, f"kind:{kind_id}"),
-                          *(None if row.heading else dataset.value(code, fid or None, u.code) for u in units)]
-                _rows(ws, [values], [None, None, None, None, *([fmt] * (len(units) + 1))], r,
-                      ITALIC if row.level else PLAIN, fit=False)
-                r += 1
-        fit_rows(ws, HEADER_ROW + 1, r - 1)
+        sections = [sec for sec in ctx.sections if sec.rows]
+        end = body(ws, HEADER_ROW + 1, sum(1 + len(sec.rows) for sec in sections),
+                   _by_kind_rows(sections, dataset, kind_id, [u.code for u in units], len(head)))
         for col in range(5, len(head) + 1):
             restyle(ws.cell(row=HEADER_ROW, column=col), alignment=TURNED)
         ws.row_dimensions[HEADER_ROW].height = 130
-        foot(ws, info, r - 1)
+        foot(ws, info, end - 1)
+
+
+def _by_kind_rows(sections: list[Any], dataset: Dataset, kind_id: str, units: list[str], width: int) -> Iterator[Row]:
+    """A form by unit's rows: each indicator's kind total, then its value in every unit (one column each)."""
+    looks: dict[tuple[int, str], list[Look]] = {}  # one list per (level, format): thousands of columns alike
+    no = 0
+    for sec in sections:
+        yield _group_row(str(sec.number), sec.title, width)
+        for row in sec.rows:
+            no += row.level == 0
+            code, _, fid = row.fig_id.partition("|")
+            fmt = INT if row.value.decimals == 0 else DEC
+            font = ITALIC if row.level else PLAIN
+            key = (row.level, fmt)
+            if key not in looks:
+                looks[key] = [look(font)] * 4 + [look(font, fmt)] * (width - 4)
+            field = fid or None
+            values = [*_line(row, no),
+                      None if row.heading else dataset.value(code, field, f"kind:{kind_id}"),
+                      *((None,) * len(units) if row.heading else (dataset.value(code, field, u) for u in units))]
+            yield values, looks[key]
 
 
 def _targets(wb: Workbook, info: FormInfo) -> None:
@@ -226,13 +239,12 @@ def _targets(wb: Workbook, info: FormInfo) -> None:
             prev, doc["col_now"], lab["col"]["target_now"], lab["col"]["met"], lab["col"]["source"]]
     ws = form_sheet(wb, info, "03", lab["annex"]["sheet_targets"], lab["annex"]["title_targets"], head,
                     [5, 7, 32, 6, 8, 8, 8, 9, 10, 7], repeat_cols=3)
-    end = _rows(ws, ([i, t.goal or None, f"{t.label} ({t.sign})", t.unit, t.baseline.value, t.previous.value,
-                      t.value.value, t.target_now.value, t.met_text, t.figure_from]
-                     for i, t in enumerate(ctx.targets, start=1)),
-                [None, None, None, None, DEC, DEC, DEC, DEC, None, None])
-    for r, t in enumerate(ctx.targets, start=HEADER_ROW + 1):
-        if t.met is not None:
-            restyle(ws.cell(row=r, column=9), fill=MET_FILL if t.met else NOT_MET_FILL)
+    plain = [look(PLAIN, fmt) for fmt in [None, None, None, None, DEC, DEC, DEC, DEC, None, None]]
+    filled = {met: [*plain[:8], look(PLAIN, fill=MET_FILL if met else NOT_MET_FILL), plain[9]] for met in (True, False)}
+    end = body(ws, HEADER_ROW + 1, len(ctx.targets),
+               (([i, t.goal or None, f"{t.label} ({t.sign})", t.unit, t.baseline.value, t.previous.value,
+                  t.value.value, t.target_now.value, t.met_text, t.figure_from],
+                 plain if t.met is None else filled[t.met]) for i, t in enumerate(ctx.targets, start=1)))
     last = foot(ws, info, end - 1)
     pct = [t for t in ctx.targets if t.unit == "%"]
     if pct:  # the chart compares like with like (targets stated in %), from a small table beside the form
@@ -257,10 +269,11 @@ def _categories(wb: Workbook, info: FormInfo, summ: dict[str, Any]) -> None:
     ws = form_sheet(wb, info, "04", lab["annex"]["sheet_categories"], lab["annex"]["title_categories"], head,
                     [24, 10, *([13] * len(sums)), 10])
     fmts = [None, INT, *([INT] * len(sums)), DEC]
-    end = _rows(ws, ([c.category, c.count.value, *(c.sums[s].value for s in sums), c.female_pct.value]
-                     for c in ctx.categories), fmts)
+    end = _rows(ws, len(ctx.categories),
+                ([c.category, c.count.value, *(c.sums[s].value for s in sums), c.female_pct.value]
+                 for c in ctx.categories), fmts)
     t = ctx.categories_total
-    _rows(ws, [[t.category, t.count.value, *(t.sums[s].value for s in sums), t.female_pct.value]], fmts, end, BOLD)
+    _rows(ws, 1, [[t.category, t.count.value, *(t.sums[s].value for s in sums), t.female_pct.value]], fmts, end, BOLD)
     last = foot(ws, info, end)
     rows = 0
     if ctx.categories:
@@ -285,8 +298,8 @@ def _activities(wb: Workbook, info: FormInfo, project: Project, dataset: Dataset
     def cell(v: Any) -> Any:
         return v if isinstance(v, (int, float, str, dt.date)) or v is None else str(v)
 
-    end = _rows(ws, ([i, names.get(a.unit, a.unit), *(cell(a.values.get(c.id)) for c in cols)]
-                     for i, a in enumerate(acts, start=1)), fmts)
+    end = _rows(ws, len(acts), ([i, names.get(a.unit, a.unit), *(cell(a.values.get(c.id)) for c in cols)]
+                                for i, a in enumerate(acts, start=1)), fmts)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(head))}{max(end - 1, HEADER_ROW)}"
     foot(ws, info, end - 1)
 
@@ -297,8 +310,8 @@ def _budget(wb: Workbook, info: FormInfo) -> None:
     ws = form_sheet(wb, info, "06", lab["annex"]["sheet_budget"], lab["annex"]["title_budget"],
                     [lab["col"]["budget_source"], *ctx.budget_columns], [30, *([20] * len(ctx.budget_columns))])
     fmts = [None, *([INT] * len(ctx.budget_columns))]
-    end = _rows(ws, ([b.source, *(v.value for v in b.values)] for b in ctx.budget), fmts)
-    _rows(ws, [[ctx.budget_total.source, *(v.value for v in ctx.budget_total.values)]], fmts, end, BOLD)
+    end = _rows(ws, len(ctx.budget), ([b.source, *(v.value for v in b.values)] for b in ctx.budget), fmts)
+    _rows(ws, 1, [[ctx.budget_total.source, *(v.value for v in ctx.budget_total.values)]], fmts, end, BOLD)
     last = foot(ws, info, end)
     rows = _chart(ws, lab["chart"]["budget_title"], (1, HEADER_ROW + 1, end - 1),
                   [(c, HEADER_ROW + 1, end - 1) for c in range(2, 2 + len(ctx.budget_columns))], f"A{last + 3}")
@@ -313,8 +326,8 @@ def _status(wb: Workbook, info: FormInfo) -> None:
             col["errors"], col["warnings"], col["versions"], col["unit_code"]]
     ws = form_sheet(wb, info, "07", lab["annex"]["sheet_status"], lab["annex"]["title_status"], head,
                     [5, 28, 13, 14, 10, 14, 6, 8, 7, 13])
-    end = _rows(ws, ([s.no, s.name, s.kind, s.received, s.timeliness, s.status, s.errors.value,
-                      s.warnings.value, s.versions.value, s.code] for s in ctx.statuses),
+    end = _rows(ws, len(ctx.statuses), ([s.no, s.name, s.kind, s.received, s.timeliness, s.status, s.errors.value,
+                                          s.warnings.value, s.versions.value, s.code] for s in ctx.statuses),
                 [None, None, None, None, None, None, INT, INT, INT, None])
     ws.auto_filter.ref = f"A{HEADER_ROW}:J{max(end - 1, HEADER_ROW)}"
     last = foot(ws, info, end - 1)
@@ -338,12 +351,14 @@ def _checks(wb: Workbook, info: FormInfo, project: Project, dataset: Dataset) ->
     ws = form_sheet(wb, info, "08", ctx.labels["annex"]["sheet_checks"], ctx.labels["annex"]["title_checks"], head,
                     [5, 16, 18, 11, 18, 32])
     names = {s.code: s.name for s in ctx.statuses}
-    rows = []
-    for n, f in enumerate(dataset.warnings, start=1):
-        title, text = f.render(project.form.messages, ctx.lang)
-        unit = f.params.get("unit") or f.value
-        rows.append([n, names.get(str(unit), unit), f.file, f.where, title, text])
-    end = _rows(ws, rows, [None] * len(head))
+
+    def rows() -> Iterator[list[Any]]:
+        for n, f in enumerate(dataset.warnings, start=1):
+            title, text = f.render(project.form.messages, ctx.lang)
+            unit = f.params.get("unit") or f.value
+            yield [n, names.get(str(unit), unit), f.file, f.where, title, text]
+
+    end = _rows(ws, len(dataset.warnings), rows(), [None] * len(head))
     ws.auto_filter.ref = f"A{HEADER_ROW}:F{max(end - 1, HEADER_ROW)}"
     foot(ws, info, end - 1)
 
@@ -354,7 +369,7 @@ def _documents(wb: Workbook, info: FormInfo) -> None:
     head = [lab["col"]["no"], lab["col"]["unit_name"], doc["col_document"], doc["col_about"]]
     ws = form_sheet(wb, info, "09", lab["annex"]["sheet_documents"], lab["annex"]["title_documents"], head,
                     [5, 25, 30, 40])
-    end = _rows(ws, ([d.no, d.unit, d.document, d.about] for d in ctx.documents), [None] * 4)
+    end = _rows(ws, len(ctx.documents), ([d.no, d.unit, d.document, d.about] for d in ctx.documents), [None] * 4)
     foot(ws, info, end - 1)
 
 
@@ -378,5 +393,5 @@ def write_annex(project: Project, dataset: Dataset, target: Path, lang: str = "v
     wb.properties.title = f"{ctx.labels['annex']['title']} — {ctx.period.title}"
     wb.properties.creator = "xl-bdg"
     with atomic_path(target) as tmp:
-        wb.save(tmp)
+        save(wb, tmp)
     return target

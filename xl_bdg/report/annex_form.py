@@ -4,8 +4,8 @@ on each printed page, the "Người lập biểu / Thủ trưởng đơn vị" l
 A3 landscape as configured, printed at 100 % (never shrunk below the fonts' 9–13 pt), a table wider than the page
 continuing on the next page across with its first columns repeated.
 
-Every cell gets its look through `put` (font, border, alignment, number format), so a cache of styles can sit in
-one place.
+Every cell of a form's heading, header and foot gets its look through `put` (font, border, alignment, number
+format), so a cache of styles can sit in one place; the table bodies are annex_stream.py's.
 """
 
 from __future__ import annotations
@@ -162,7 +162,8 @@ def form_sheet(wb: Workbook, info: FormInfo, number: str, sheet: str, title: str
         ws.cell(row=HEADER_ROW, column=col).fill = HEAD_FILL
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[HEADER_ROW].height = 45
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=repeat_cols + 1 if repeat_cols > 1 else 1)
+    # A coordinate, not ws.cell(): that would make an empty cell in the body's first row (annex_stream owns it).
+    ws.freeze_panes = f"{get_column_letter(repeat_cols + 1 if repeat_cols > 1 else 1)}{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     if repeat_cols > 1:
         ws.print_title_cols = f"A:{get_column_letter(repeat_cols)}"
@@ -206,19 +207,3 @@ def foot(ws: Worksheet, info: FormInfo, row: int, last: int | None = None) -> in
     _merged(ws, r + 2, 1, left_end, lab["preparer_note"], SMALL_ITALIC, CENTER)
     _merged(ws, r + 2, right, last, lab["head_note"], SMALL_ITALIC, CENTER)
     return r + 2
-
-
-def fit_rows(ws: Worksheet, first: int, last: int) -> None:
-    """Give rows with wrapped text the height of their longest cell: spreadsheet programs do not grow a row for
-    text written by another program, so it would print cut."""
-    widths = {c: (ws.column_dimensions[get_column_letter(c)].width or 9) for c in range(1, ws.max_column + 1)}
-    cells = ws._cells  # read, never create: a form by unit has thousands of columns
-    for r in range(first, last + 1):
-        lines = 1
-        for c, width in widths.items():
-            cell = cells.get((r, c))
-            value = None if cell is None else cell.value
-            if isinstance(value, str):
-                lines = max(lines, -(-len(value) // max(1, int(width * 1.25))))
-        if lines > 1:
-            ws.row_dimensions[r].height = 15 * lines

@@ -28,24 +28,47 @@ def render_html(ctx: Any, template: str, templates_dir: Path | None = None) -> s
 
 
 def render_docx(ctx: Any, template: str, out: Path, templates_dir: Path | None = None,
-                images: dict[str, Path] | None = None, image_width_mm: float = 160) -> Path:
+                images: dict[str, Path] | None = None, image_width_mm: float = 160,
+                streamed: tuple[str, ...] = ()) -> Path:
     """Render a Word template (docxtpl) with a context dataclass into `out`, atomically; `images` become charts.
 
-    A chart is as wide as the text (`image_width_mm`), except small ones listed in NARROW_CHARTS.
+    A chart is as wide as the text (`image_width_mm`), except small ones listed in NARROW_CHARTS. `streamed` names
+    the long lists of the context (dotted paths, see docx_stream.py) rendered once and written row by row; a
+    template that does more with them than print their fields is rendered the plain way, with the same result.
     """
     from docx.shared import Mm
-    from docxtpl import InlineImage
 
     from .docx_body import template_class
+    from .docx_stream import Streams, Unstreamable
 
-    tpl = template_class()(str(_templates(templates_dir) / template))
-    data = context_dict(ctx)
-    if images is not None:
-        data["charts"] = {key: InlineImage(tpl, str(path), width=Mm(NARROW_CHARTS.get(key, image_width_mm)))
-                          for key, path in images.items()}
-    tpl.render(data, jinja_env=docx_environment(), autoescape=True)
+    path = str(_templates(templates_dir) / template)
+
+    def rendered(streams: Streams | None) -> Any:
+        from docxtpl import InlineImage
+
+        tpl = template_class()(path)
+        data = context_dict(ctx)
+        if images is not None:
+            data["charts"] = {key: InlineImage(tpl, str(p), width=Mm(NARROW_CHARTS.get(key, image_width_mm)))
+                              for key, p in images.items()}
+        env = docx_environment()
+        if streams is not None:
+            data = streams.swap(data, streamed)
+        tpl.render(data, jinja_env=env, autoescape=True)
+        if streams is not None:
+            streams.collect(tpl)
+        return tpl
+
+    streams: Streams | None = Streams(docx_environment().finalize or str) if streamed else None
+    try:
+        tpl = rendered(streams)
+    except Unstreamable:
+        streams = None
+        tpl = rendered(None)
     with atomic_path(out) as tmp:
         tpl.save(str(tmp))
+        if streams is not None:
+            streams.expand(Path(tmp))
     return out
 
 

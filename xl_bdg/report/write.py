@@ -14,6 +14,10 @@ from .charts import write_charts
 from .context import Chart
 from .render import png_data_uri, render_docx, render_html, template_names
 
+#: The report's lists that grow with the number of units (appendices 1–3: a row per unit, per document, a paragraph
+#: per distinct text), written row by row into the Word file (docx_stream.py).
+STREAMED = ("statuses", "documents", "unit_texts.blocks.entries")
+
 
 @dataclass
 class ReportFiles:
@@ -42,7 +46,8 @@ def write_report(project: Project, dataset: Dataset, out_dir: Path, lang: str = 
     stem = f"bao-cao-bdg_{dataset.period}"
     html = out_dir / f"{stem}.html"
     write_text_atomic(html, render_html(ctx, html_name, templates_dir))
-    docx = render_docx(ctx, docx_name, out_dir / f"{stem}.docx", templates_dir, images=chart_files)
+    docx = render_docx(ctx, docx_name, out_dir / f"{stem}.docx", templates_dir, images=chart_files,
+                       streamed=STREAMED)
     annex = write_annex(project, dataset, out_dir / f"bieu-tong-hop_{dataset.period}.xlsx", lang=lang,
                         templates_dir=templates_dir, ctx=bare)
     return ReportFiles(docx=docx, html=html, annex=annex, charts=chart_files)

@@ -1,0 +1,413 @@
+"""The annex as it was written before issue 16's streamed bodies (xl_bdg/report/annex.py at abf1bd7), every body
+cell an openpyxl Cell made with plain openpyxl calls: the reference tests/test_annex_stream.py compares the annex
+with, sheet by sheet and cell by cell. The forms' heading, header, foot and print setup are annex_form's, as today;
+only the bodies differ. Kept as it was: a change to what the annex shows is made in both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
+from openpyxl.styles import Alignment, Border, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xl_bdg.dataset import Dataset
+from xl_bdg.fileio import atomic_path
+from xl_bdg.form.project import Project
+from xl_bdg.report.annex_form import (
+    BOLD,
+    BOX,
+    DEC,
+    GROUP_FILL,
+    HEADER_ROW,
+    INT,
+    ITALIC,
+    MET_FILL,
+    NOT_MET_FILL,
+    PLAIN,
+    WRAP,
+    FormInfo,
+    foot,
+    form_info,
+    form_sheet,
+)
+from xl_bdg.report.build import build_context, report_config
+from xl_bdg.report.context import IndicatorRow, ReportContext, TargetRow
+from xl_bdg.sanitize import clean
+from xl_bdg.text import is_formula_like
+
+__all__ = ["write_annex"]
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, font: Font = PLAIN) -> None:
+    """One cell, its look set with openpyxl's own setters."""
+    if isinstance(value, str) and is_formula_like(value):
+        cell = ws.cell(row=row, column=col)
+        cell.value, cell.data_type = value, "s"
+    else:
+        cell = ws.cell(row=row, column=col, value=value)
+    cell.font, cell.border, cell.alignment = font, BOX, WRAP
+    if fmt:
+        cell.number_format = fmt
+
+
+def restyle(cell: Any, fill: PatternFill | None = None, border: Border | None = None,
+            alignment: Alignment | None = None) -> None:
+    """Set a written cell's fill, border or alignment."""
+    if fill is not None:
+        cell.fill = fill
+    if border is not None:
+        cell.border = border
+    if alignment is not None:
+        cell.alignment = alignment
+
+
+def fit_rows(ws: Worksheet, first: int, last: int) -> None:
+    """Rows with wrapped text get the height of their longest cell."""
+    widths = {c: (ws.column_dimensions[get_column_letter(c)].width or 9) for c in range(1, ws.max_column + 1)}
+    for r in range(first, last + 1):
+        lines = 1
+        for c, width in widths.items():
+            value = ws.cell(row=r, column=c).value
+            if isinstance(value, str):
+                lines = max(lines, -(-len(value) // max(1, int(width * 1.25))))
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines
+
+INDENTED = Alignment(wrap_text=True, vertical="top", indent=2)  # a field's line under its indicator
+TURNED = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)  # units' names
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, font: Font = PLAIN) -> None:
+    put(ws, row, col, clean(value), fmt, font)  # a control character in a unit's text would refuse the whole annex
+
+
+def _rows(ws: Worksheet, rows: Iterable[list[Any]], fmts: list[str | None], start: int = HEADER_ROW + 1,
+          font: Font = PLAIN, fit: bool = True) -> int:
+    # fit=False: the caller fits the whole table once (a form by unit has thousands of columns to look at).
+    r = start
+    for values in rows:
+        for c, (value, fmt) in enumerate(zip(values, fmts, strict=True), start=1):
+            _put(ws, r, c, value, fmt, font)
+        r += 1
+    if fit:
+        fit_rows(ws, start, r - 1)
+    return r
+
+
+def _chart(ws: Worksheet, title: str, cats: tuple[int, int, int], data: list[tuple[int, int, int]], anchor: str,
+           horizontal: bool = True, y_title: str | None = None, stacked: bool = False) -> int:
+    """A native bar chart; cats/data are (column, first row, last row), each data block with its header row above.
+    Its height grows with the number of categories, so that their words (never codes) do not overlap. Returns how
+    many rows it covers."""
+    chart = BarChart()
+    chart.type = "bar" if horizontal else "col"
+    chart.title, chart.style = title, 10
+    n = cats[2] - cats[1] + 1
+    chart.height, chart.width = (max(9.0, 1.1 * n + 3) if horizontal else 9.0), 24
+    chart.y_axis.number_format = "#,##0"  # short tick labels: a program turns long ones on their side
+    if y_title:
+        chart.y_axis.title = y_title
+    if stacked:
+        chart.grouping, chart.overlap = "stacked", 100
+    for col, first, last in data:
+        chart.add_data(Reference(ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=cats[0], min_row=cats[1], max_row=cats[2]))
+    if horizontal:
+        chart.y_axis.majorGridlines = None
+        chart.x_axis.scaling.orientation = "maxMin"  # first category on top, as in the table
+    # Axis labels at 9 pt, never turned: a program's default may print them smaller than the tables.
+    chart.x_axis.txPr = chart.y_axis.txPr = _text_props(900)
+    chart.x_axis.delete = chart.y_axis.delete = False
+    # A chart cut by a page break prints in two halves: start it on a page of its own.
+    row = int("".join(ch for ch in anchor if ch.isdigit()))
+    ws.row_breaks.append(Break(id=row - 1))
+    ws.add_chart(chart, anchor)
+    return int(chart.height / 0.5) + 1  # rows of the default 15 pt (0.53 cm)
+
+
+def _text_props(size: int) -> RichText:
+    props = CharacterProperties(sz=size)
+    return RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
+                    p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
+
+
+def _chart_data(ws: Worksheet, col: int, top: int, head: list[str], rows: list[list[Any]]) -> tuple[int, int]:
+    """A chart's small table beside the form (outside its print area): the header at `top`, then `rows`; returns
+    the first and last data rows."""
+    for c, text in enumerate(head, start=col):
+        _put(ws, top, c, text, None, BOLD)
+    for r, values in enumerate(rows, start=top + 1):
+        for c, value in enumerate(values, start=col):
+            _put(ws, r, c, value, DEC if isinstance(value, float) else None)
+    ws.column_dimensions[get_column_letter(col)].width = 40
+    return top + 1, top + len(rows)
+
+
+def _print_area(ws: Worksheet, last_col: int, last_row: int) -> None:
+    # The form and its chart print; a chart's own small table beside it does not.
+    ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
+
+
+def _group_row(ws: Worksheet, r: int, number: str, title: str, width: int) -> None:
+    _put(ws, r, 1, number, None, BOLD)
+    _put(ws, r, 2, None)
+    _put(ws, r, 3, title, None, BOLD)
+    for c in range(1, width + 1):
+        restyle(ws.cell(row=r, column=c), fill=GROUP_FILL, border=BOX)
+    fit_rows(ws, r, r)
+
+
+def _line(row: IndicatorRow, no: int) -> list[Any]:
+    code, _, fid = row.fig_id.partition("|")
+    return [no if row.level == 0 else None, code if row.level == 0 else fid, row.label, row.unit]
+
+
+def _province(wb: Workbook, info: FormInfo) -> None:
+    """Biểu 01: the province's figures, indicator by indicator, with the Strategy target each one is held to."""
+    ctx = info.ctx
+    lab = ctx.labels
+    targets: dict[str, TargetRow] = {}
+    for t in ctx.targets:
+        targets.setdefault(t.indicator, t)
+    head = [lab["col"]["no"], lab["col"]["code"], lab["col"]["indicator"], lab["col"]["unit"],
+            lab["province_total"], lab["col"]["units_reporting"], lab["col"]["target_now"], lab["col"]["met"]]
+    ws = form_sheet(wb, info, "01", lab["annex"]["sheet_province"], lab["annex"]["title_province"], head,
+                    [5, 9, 40, 10, 11, 8, 10, 11])
+    r, no = HEADER_ROW + 1, 0
+    for sec in ctx.sections:
+        if not sec.rows:
+            continue
+        _group_row(ws, r, str(sec.number), sec.title, len(head))
+        r += 1
+        for row in sec.rows:
+            no += row.level == 0
+            code = row.fig_id.partition("|")[0]
+            tgt = targets.get(code) if row.level == 0 and not row.heading else None
+            values = [*_line(row, no), None if row.heading else row.value.value,
+                      None if row.heading else row.units.value,
+                      f"{tgt.sign} {tgt.target_now}" if tgt else None, tgt.met_text if tgt else None]
+            fmt = INT if row.value.decimals == 0 else DEC
+            _rows(ws, [values], [None, None, None, None, fmt, INT, None, None], r, ITALIC if row.level else PLAIN,
+                  fit=False)
+            if row.level:
+                restyle(ws.cell(row=r, column=3), alignment=INDENTED)
+            if tgt and tgt.met is not None:
+                restyle(ws.cell(row=r, column=8), fill=MET_FILL if tgt.met else NOT_MET_FILL)
+            r += 1
+    fit_rows(ws, HEADER_ROW + 1, r - 1)
+    foot(ws, info, r - 1)
+
+
+def _by_kind(wb: Workbook, info: FormInfo, dataset: Dataset) -> None:
+    """Biểu 02a, 02b, …: the indicators unit by unit, one form per kind of unit (a kind's total, then its units), so
+    that a page holds a readable number of unit columns; wider kinds continue on the next page across."""
+    ctx = info.ctx
+    lab = ctx.labels
+    kinds: dict[str, list[Any]] = {}
+    for s in ctx.statuses:
+        if s.aggregated:
+            kinds.setdefault(s.kind, []).append(s)
+    codes = {lab["kind"].get(k, k): k for k in lab["kind"]}
+    for letter, (kind, units) in zip(string.ascii_lowercase, kinds.items(), strict=False):
+        kind_id = codes.get(kind, kind)
+        head = [lab["col"]["no"], lab["col"]["code"], lab["col"]["indicator"], lab["col"]["unit"],
+                lab["annex"]["kind_total"].format(kind=kind.lower()), *(u.name for u in units)]
+        # The code column is kept narrow: the indicator's words are what a reader reads.
+        ws = form_sheet(wb, info, f"02{letter}", lab["annex"]["sheet_by_kind"].format(letter=letter, kind=kind),
+                        lab["annex"]["title_by_kind"].format(kind=kind.upper()), head,
+                        [5, 8, 34, 9, 11, *([10] * len(units))], repeat_cols=5)
+        r, no = HEADER_ROW + 1, 0
+        for sec in ctx.sections:
+            if not sec.rows:
+                continue
+            _group_row(ws, r, str(sec.number), sec.title, len(head))
+            r += 1
+            for row in sec.rows:
+                no += row.level == 0
+                code, _, fid = row.fig_id.partition("|")
+                fmt = INT if row.value.decimals == 0 else DEC
+                values = [*_line(row, no),
+                          None if row.heading else dataset.value(code, fid or None, f"kind:{kind_id}"),
+                          *(None if row.heading else dataset.value(code, fid or None, u.code) for u in units)]
+                _rows(ws, [values], [None, None, None, None, *([fmt] * (len(units) + 1))], r,
+                      ITALIC if row.level else PLAIN, fit=False)
+                r += 1
+        fit_rows(ws, HEADER_ROW + 1, r - 1)
+        for col in range(5, len(head) + 1):
+            restyle(ws.cell(row=HEADER_ROW, column=col), alignment=TURNED)
+        ws.row_dimensions[HEADER_ROW].height = 130
+        foot(ws, info, r - 1)
+
+
+def _targets(wb: Workbook, info: FormInfo) -> None:
+    ctx = info.ctx
+    lab, doc = ctx.labels, ctx.labels["doc"]
+    prev = doc["col_previous"].format(period=ctx.previous) if ctx.previous else lab["no_data"]
+    head = [lab["col"]["no"], doc["col_goal"], lab["col"]["indicator"], lab["col"]["unit"], doc["col_baseline"],
+            prev, doc["col_now"], lab["col"]["target_now"], lab["col"]["met"], lab["col"]["source"]]
+    ws = form_sheet(wb, info, "03", lab["annex"]["sheet_targets"], lab["annex"]["title_targets"], head,
+                    [5, 7, 32, 6, 8, 8, 8, 9, 10, 7], repeat_cols=3)
+    end = _rows(ws, ([i, t.goal or None, f"{t.label} ({t.sign})", t.unit, t.baseline.value, t.previous.value,
+                      t.value.value, t.target_now.value, t.met_text, t.figure_from]
+                     for i, t in enumerate(ctx.targets, start=1)),
+                [None, None, None, None, DEC, DEC, DEC, DEC, None, None])
+    for r, t in enumerate(ctx.targets, start=HEADER_ROW + 1):
+        if t.met is not None:
+            restyle(ws.cell(row=r, column=9), fill=MET_FILL if t.met else NOT_MET_FILL)
+    last = foot(ws, info, end - 1)
+    pct = [t for t in ctx.targets if t.unit == "%"]
+    if pct:  # the chart compares like with like (targets stated in %), from a small table beside the form
+        col = len(head) + 2
+        data = _chart_data(ws, col, last + 2, [lab["col"]["indicator"], lab["chart"]["targets_value"],
+                                                lab["col"]["target_now"]],
+                           [[t.label, t.value.value, t.target_now.value] for t in pct])  # words, never a code
+        first, end_row = data
+        rows = _chart(ws, lab["chart"]["targets_title"], (col, first, end_row),
+                      [(col + 1, first, end_row), (col + 2, first, end_row)], f"A{last + 3}")
+        _print_area(ws, len(head), last + 3 + rows)
+    else:
+        _print_area(ws, len(head), last)
+
+
+def _categories(wb: Workbook, info: FormInfo, summ: dict[str, Any]) -> None:
+    ctx = info.ctx
+    lab = ctx.labels
+    sums = summ["sums"]
+    head = [lab["col"]["category"], lab["col"]["activities"], *(lab["col"].get(c, c) for c in sums),
+            lab["col"]["part_f_pct"]]
+    ws = form_sheet(wb, info, "04", lab["annex"]["sheet_categories"], lab["annex"]["title_categories"], head,
+                    [24, 10, *([13] * len(sums)), 10])
+    fmts = [None, INT, *([INT] * len(sums)), DEC]
+    end = _rows(ws, ([c.category, c.count.value, *(c.sums[s].value for s in sums), c.female_pct.value]
+                     for c in ctx.categories), fmts)
+    t = ctx.categories_total
+    _rows(ws, [[t.category, t.count.value, *(t.sums[s].value for s in sums), t.female_pct.value]], fmts, end, BOLD)
+    last = foot(ws, info, end)
+    rows = 0
+    if ctx.categories:
+        rows = _chart(ws, lab["chart"]["categories_title"], (1, HEADER_ROW + 1, end - 1),
+                      [(2, HEADER_ROW + 1, end - 1)], f"A{last + 3}")
+    _print_area(ws, len(head), last + 3 + rows)
+
+
+def _activities(wb: Workbook, info: FormInfo, project: Project, dataset: Dataset, summ: dict[str, Any]) -> None:
+    ctx = info.ctx
+    lab = ctx.labels
+    cols = [project.form.activity_column(c) for c in summ["list_columns"]]
+    head = [lab["col"]["no"], lab["col"]["unit_name"], *(c.label_en if ctx.lang == "en" else c.label for c in cols)]
+    ws = form_sheet(wb, info, "05", lab["annex"]["sheet_activities"], lab["annex"]["title_activities"], head,
+                    [5, 20, *(min(max(c.width, 9), 30) for c in cols)], repeat_cols=2)
+    names = {s.code: s.name for s in ctx.statuses}
+    order = {s.code: i for i, s in enumerate(ctx.statuses)}
+    acts = sorted(dataset.activities, key=lambda a: (order.get(a.unit, 10**6), a.row))
+    fmts = [None, None, *("DD/MM/YYYY" if c.type == "date" else (INT if c.type in ("count", "money") else None)
+                          for c in cols)]
+
+    def cell(v: Any) -> Any:
+        return v if isinstance(v, (int, float, str, dt.date)) or v is None else str(v)
+
+    end = _rows(ws, ([i, names.get(a.unit, a.unit), *(cell(a.values.get(c.id)) for c in cols)]
+                     for i, a in enumerate(acts, start=1)), fmts)
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(head))}{max(end - 1, HEADER_ROW)}"
+    foot(ws, info, end - 1)
+
+
+def _budget(wb: Workbook, info: FormInfo) -> None:
+    ctx = info.ctx
+    lab = ctx.labels
+    ws = form_sheet(wb, info, "06", lab["annex"]["sheet_budget"], lab["annex"]["title_budget"],
+                    [lab["col"]["budget_source"], *ctx.budget_columns], [30, *([20] * len(ctx.budget_columns))])
+    fmts = [None, *([INT] * len(ctx.budget_columns))]
+    end = _rows(ws, ([b.source, *(v.value for v in b.values)] for b in ctx.budget), fmts)
+    _rows(ws, [[ctx.budget_total.source, *(v.value for v in ctx.budget_total.values)]], fmts, end, BOLD)
+    last = foot(ws, info, end)
+    rows = _chart(ws, lab["chart"]["budget_title"], (1, HEADER_ROW + 1, end - 1),
+                  [(c, HEADER_ROW + 1, end - 1) for c in range(2, 2 + len(ctx.budget_columns))], f"A{last + 3}")
+    _print_area(ws, 1 + len(ctx.budget_columns), last + 3 + rows)
+
+
+def _status(wb: Workbook, info: FormInfo) -> None:
+    ctx = info.ctx
+    lab = ctx.labels
+    col = lab["col"]
+    head = [col["no"], col["unit_name"], col["kind"], col["received_at"], col["on_time"], col["status"],
+            col["errors"], col["warnings"], col["versions"], col["unit_code"]]
+    ws = form_sheet(wb, info, "07", lab["annex"]["sheet_status"], lab["annex"]["title_status"], head,
+                    [5, 28, 13, 14, 10, 14, 6, 8, 7, 13])
+    end = _rows(ws, ([s.no, s.name, s.kind, s.received, s.timeliness, s.status, s.errors.value,
+                      s.warnings.value, s.versions.value, s.code] for s in ctx.statuses),
+                [None, None, None, None, None, None, INT, INT, INT, None])
+    ws.auto_filter.ref = f"A{HEADER_ROW}:J{max(end - 1, HEADER_ROW)}"
+    last = foot(ws, info, end - 1)
+    # A small count table beside the form feeds the chart: units on time, late, not received.
+    keys = ["on_time", "late", "missing"]
+    c0 = len(head) + 2
+    first, end_row = _chart_data(ws, c0, last + 2, [col["on_time"], col["count"]],
+                                 [[lab["timeliness"][k], sum(1 for s in ctx.statuses if s.timely_id == k)]
+                                  for k in keys])
+    rows = _chart(ws, lab["chart"]["status_title"], (c0, first, end_row), [(c0 + 1, first, end_row)],
+                  f"B{last + 3}", horizontal=False)
+    _print_area(ws, len(head), last + 3 + rows)
+
+
+def _checks(wb: Workbook, info: FormInfo, project: Project, dataset: Dataset) -> None:
+    """The warnings no single workbook can show (FY below H1, outliers, one activity in two units), one per row, in
+    words: the finding's title and message, never its code."""
+    ctx = info.ctx
+    col = ctx.labels["col"]
+    head = [col["no"], col["unit_name"], col["file"], col["where"], col["problem"], col["fix"]]
+    ws = form_sheet(wb, info, "08", ctx.labels["annex"]["sheet_checks"], ctx.labels["annex"]["title_checks"], head,
+                    [5, 16, 18, 11, 18, 32])
+    names = {s.code: s.name for s in ctx.statuses}
+    rows = []
+    for n, f in enumerate(dataset.warnings, start=1):
+        title, text = f.render(project.form.messages, ctx.lang)
+        unit = f.params.get("unit") or f.value
+        rows.append([n, names.get(str(unit), unit), f.file, f.where, title, text])
+    end = _rows(ws, rows, [None] * len(head))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:F{max(end - 1, HEADER_ROW)}"
+    foot(ws, info, end - 1)
+
+
+def _documents(wb: Workbook, info: FormInfo) -> None:
+    ctx = info.ctx
+    lab, doc = ctx.labels, ctx.labels["doc"]
+    head = [lab["col"]["no"], lab["col"]["unit_name"], doc["col_document"], doc["col_about"]]
+    ws = form_sheet(wb, info, "09", lab["annex"]["sheet_documents"], lab["annex"]["title_documents"], head,
+                    [5, 25, 30, 40])
+    end = _rows(ws, ([d.no, d.unit, d.document, d.about] for d in ctx.documents), [None] * 4)
+    foot(ws, info, end - 1)
+
+
+def write_annex(project: Project, dataset: Dataset, target: Path, lang: str = "vi",
+                templates_dir: Path | None = None, ctx: ReportContext | None = None) -> Path:
+    """Write the annex workbook to `target` (atomically) and return it."""
+    ctx = ctx or build_context(project, dataset, lang, None, templates_dir)
+    conf = report_config(templates_dir)
+    info = form_info(ctx, conf)
+    wb = Workbook()
+    wb.remove(wb.active)
+    _province(wb, info)
+    _by_kind(wb, info, dataset)
+    _targets(wb, info)
+    _categories(wb, info, conf["activity_summary"])
+    _activities(wb, info, project, dataset, conf["activity_summary"])
+    _budget(wb, info)
+    _status(wb, info)
+    _checks(wb, info, project, dataset)
+    _documents(wb, info)
+    wb.properties.title = f"{ctx.labels['annex']['title']} — {ctx.period.title}"
+    wb.properties.creator = "xl-bdg"
+    with atomic_path(target) as tmp:
+        wb.save(tmp)
+    return target
