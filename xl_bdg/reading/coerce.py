@@ -292,15 +292,15 @@ def plain(raw: Any, ftype: str) -> Any:
     report and no raw value to keep; `NEEDS_COERCE` for every other cell. The reader's per-cell fast path: nearly
     every cell of a filled workbook is one of these, and skipping the `Coerced` object halves its cost."""
     kind = type(raw)
-    if raw is None:
-        return None
+    if raw is None or raw == "":
+        return None  # what `coerce` gives an empty cell: no value, no raw to keep
     if kind is float:
         # Outside the ledger's 64-bit range (1e19) the full path gives `number-too-large`.
         return int(raw) if ftype in WHOLE_TYPES and raw.is_integer() and INT_MIN <= raw < INT_MAX else NEEDS_COERCE
     if kind is str:
-        if (ftype in _TEXT_TYPES and raw and not raw[0].isspace() and not raw[-1].isspace()
+        if (ftype in _TEXT_TYPES and not raw[0].isspace() and not raw[-1].isspace()
                 and unicodedata.is_normalized("NFC", raw) and (ftype == "text" or "  " not in raw)
-                and not CONTROL.search(raw)):
+                and (raw.isprintable() or not CONTROL.search(raw))):
             return raw
         return NEEDS_COERCE
     if kind is dt.date and ftype == "date":
@@ -318,7 +318,7 @@ def coerce(raw: Any, ftype: str) -> Coerced:
         return Coerced(raw)
     if (kind is str and ftype in _TEXT_TYPES and raw and not raw[0].isspace() and not raw[-1].isspace()
             and unicodedata.is_normalized("NFC", raw) and (ftype == "text" or "  " not in raw)
-            and not CONTROL.search(raw)):
+            and (raw.isprintable() or not CONTROL.search(raw))):  # isprintable: no C* character, so no CONTROL
         return Coerced(raw)
     if is_empty(raw):
         return Coerced(None, raw if isinstance(raw, str) and raw else None)

@@ -36,7 +36,8 @@ from ..submission import ActivityRow, CellValue, Submission
 from ..text import nfc
 from .cellinfo import CellFacts, cell_facts
 from .coerce import NEEDS_COERCE, coerce, is_empty, plain
-from .safety import Inspection, filled_rows, finding, inspect_file, uncached_formulas
+from .repack import open_stored
+from .safety import Inspection, filled_rows, finding, inspect_file, row_tags, uncached_formulas
 
 #: A run of this many empty rows ends the activity table; anything below it is reported, not read.
 EMPTY_RUN = 50
@@ -48,6 +49,9 @@ _CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
 # the file's fault and become findings; an interrupt or exit is never swallowed.
 _PARSER_ERRORS = BaseException
 _NEVER_CAUGHT = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
+# A CellValue built by tuple.__new__ directly: the named tuple's own __new__ (a Python function taking keywords and
+# defaults) costs five times as much, and the reader makes one per input cell.
+_new = tuple.__new__
 
 
 def _describe(exc: BaseException) -> str:
@@ -71,6 +75,7 @@ class _Plan:
     structure: dict[str, list[tuple[int, int, str, str]]]  # sheet title → sorted (row, col, A1, text)
     inputs: dict[str, frozenset[tuple[int, int]]]  # sheet key → input cells (activities: its columns, row 0)
     activity_cols: tuple[tuple[str, str, int, str, str], ...]  # (column id, type, column, letter, label)
+    activity_index: tuple[int, ...]  # the activity columns, 0-based (a row's list index)
     indicators: tuple[tuple[str, int, str, str], ...]  # (key, row, type, label)
     fingerprint: str
 
@@ -93,7 +98,7 @@ def _plan(form: Form) -> _Plan:
     for key, irow in lay.indicator_rows.items():
         ind, f = irow.indicator, irow.indicator.field(irow.field_id)
         inds.append((key, irow.row, f.type, ind.label if len(ind.fields) == 1 else f"{ind.label}: {f.label}"))
-    return _Plan(structure, inputs, act, tuple(inds), lay.fingerprint())
+    return _Plan(structure, inputs, act, tuple(c - 1 for _, _, c, _, _ in act), tuple(inds), lay.fingerprint())
 
 
 class _Grid:
@@ -168,7 +173,7 @@ class _Reader:
         if not formulas and sheet not in self.facts:
             value = plain(raw, ftype)  # a cell that holds its type already: nothing to report
             if value is not NEEDS_COERCE:
-                return CellValue(value, sheet, a1)
+                return _new(CellValue, (value, sheet, a1, None))
         if formulas and (row, col) in formulas:
             self.add("formula-no-value", sheet, a1, label=label)
             return CellValue(None, sheet, a1)
@@ -228,7 +233,10 @@ class _Reader:
     def _open(self) -> bool:
         assert self.insp is not None
         try:
-            self.wb = pc.CalamineWorkbook.from_filelike(BytesIO(self.insp.data))
+            if self.insp.stored is not None:
+                self.wb = open_stored(self.insp.stored)
+            else:
+                self.wb = pc.CalamineWorkbook.from_filelike(BytesIO(self.insp.data))
             self.names = {nfc(n): n for n in self.wb.sheet_names}
         except pc.PasswordError:
             self.add("password-protected")
@@ -325,7 +333,8 @@ class _Reader:
         title = self.lay.sheet["activities"]
         xml = self.insp.sheet_xml(title)
         limit = self.form.activity_max_rows
-        if xml is None or xml.count(b"<row") + xml.count(b":row ") <= limit:
+        tags = self.insp.sheet_rows(title)
+        if xml is None or (tags if tags is not None else row_tags(xml)) <= limit:
             return False
         count = filled_rows(xml, self.lay.activity_first_row)
         if count > limit:
@@ -396,8 +405,8 @@ class _Reader:
         while row <= last:
             line = grid.rows[row - 1]
             width = len(line)
-            filled = any(c <= width and not is_empty(line[c - 1]) for _, _, c, _, _ in cols) or any(
-                (row, c) in formulas for _, _, c, _, _ in cols)
+            filled = _any_value(line, width, self.plan.activity_index) or (
+                bool(formulas) and any((row, c) in formulas for _, _, c, _, _ in cols))
             if not filled and errors and self._stray_errors(title, row, errors, stray):
                 empty_run, row = 0, row + 1
                 continue
@@ -430,10 +439,13 @@ class _Reader:
         `cell` for each column, with the common case (a cell that holds its type) done inline."""
         width = len(line)
         values: dict[str, CellValue] = {}
+        number = str(row)
         for cid, ftype, c, letter, label in self.plan.activity_cols:
-            value = plain(line[c - 1] if c <= width else None, ftype)
-            values[cid] = (CellValue(value, title, f"{letter}{row}") if value is not NEEDS_COERCE
-                           else self.cell(grid, title, row, c, ftype, label, formulas, f"{letter}{row}"))
+            raw = line[c - 1] if c <= width else None
+            a1 = letter + number
+            value = None if raw is None else plain(raw, ftype)
+            values[cid] = (_new(CellValue, (value, title, a1, None)) if value is not NEEDS_COERCE
+                           else self.cell(grid, title, row, c, ftype, label, formulas, a1))
         return values
 
     def _stray_errors(self, title: str, row: int, errors: dict[tuple[int, int], str],
@@ -490,6 +502,17 @@ class _Reader:
         for col in self.form.narrative:
             sub.narrative[col.id] = self.cell(grid, title, self.lay.narrative_rows[col.id], NARR_COL_VALUE,
                                               "text", col.label, formulas)
+
+
+def _any_value(line: list[Any], width: int, index: tuple[int, ...]) -> bool:
+    """Whether the row `line` holds a value (not empty in the sense of `is_empty`) in one of the columns `index`
+    (0-based); inline, as it runs for every row of the table."""
+    for i in index:
+        if i < width:
+            v = line[i]
+            if v is not None and v != "" and not (type(v) is str and v.isspace()):
+                return True
+    return False
 
 
 def _bounded(cells: Iterable[tuple[int, int]], limit: int = 100_000) -> Iterable[tuple[int, int]]:

@@ -25,6 +25,7 @@ from ..findings import Finding
 from ..form.definition import Form
 from ..text import nfc
 from . import ods
+from .repack import stored_parts
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a filled form is well under 1 MB; 50 MB is already absurd
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # total declared uncompressed size of all zip members
@@ -35,6 +36,9 @@ MAX_BOX_CELLS = 3_000_000  # rows × columns a sheet's cells may span (the parse
 # What inflating the members may actually produce, counted as it is produced (declared sizes can lie): a filled
 # form's largest sheet is a few MB.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
+# Up to this much inflated XML, calamine is handed the checked members stored (repack.py) rather than inflating them
+# again; above it the second copy would cost more memory than the inflate costs time.
+MAX_REPACK_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024  # inflate in steps of this much, so a lying member never costs more than one step over a cap
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -97,11 +101,18 @@ class Inspection:
     findings: list[Finding] = field(default_factory=list)
     fatal: bool = False
     ods_sheets: dict[str, ods.OdsSheet] = field(default_factory=dict)  # .ods: each table's extent and cell facts
+    stored: list[bytes] | None = None  # .xlsx: the checked members as a stored zip's pieces (repack.py), or None
+    row_tags: dict[str, int] = field(default_factory=dict)  # zip member → its `<row` tags (counted for the extent)
 
     def sheet_xml(self, title: str) -> bytes | None:
         """The decompressed XML of a sheet, by title; None when unknown (e.g. an .xls file)."""
         part = self.sheet_parts.get(title)
         return self.members.get(part) if part else None
+
+    def sheet_rows(self, title: str) -> int | None:
+        """`row_tags` of a sheet's XML, by title, as the extent check counted them; None when unknown."""
+        part = self.sheet_parts.get(title)
+        return self.row_tags.get(part) if part else None
 
 
 def _col_number(letters: bytes) -> int:
@@ -111,11 +122,18 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def sheet_extent(xml: bytes) -> tuple[int, int]:
+def row_tags(xml: bytes) -> int:
+    """How many row tags a sheet XML holds (`<row`, or a prefixed `:row ` with attributes), over-estimated."""
+    return xml.count(b"<row") + xml.count(b":row ")
+
+
+def sheet_extent(xml: bytes, n_rows: int | None = None) -> tuple[int, int]:
     """(rows, columns) that the cells of a sheet XML may span, over-estimated: rows without an `r` attribute are
     counted too, at least 26 columns are assumed, and every cell reference counts, not only the rows' (a cell
-    `XFD1048576` inside `<row r="7">` makes the parser allocate the box up to it)."""
-    n_rows = xml.count(b"<row") + xml.count(b":row ")
+    `XFD1048576` inside `<row r="7">` makes the parser allocate the box up to it). `n_rows`: `row_tags(xml)`, when
+    the caller counted it already."""
+    if n_rows is None:
+        n_rows = row_tags(xml)
     if n_rows < _SMALL_ROWS and not _far_ref(xml):
         # No reference beyond column Z or row 9,999 and few rows: the box is small (the common case, ~0.3 ms).
         return max(n_rows, 9_999), 26
@@ -147,18 +165,27 @@ def filled_rows(xml: bytes, first_row: int, ignore_col: int = 1) -> int:
     return count
 
 
-_F_OPEN = re.compile(rb"<f[\s>/]")  # a literal start keeps the scan fast; prefixed tags take the slow one
-_F_OPEN_NS = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# A formula's tag, `<f` or a prefixed `<x:f`: the scan looks for the literal `f` and checks what stands before it,
+# which is one fast pass for both spellings (an alternation or a leading `<(?:\w+:)?` makes the scan slow).
+_F_END = re.compile(rb"f[\s>/]")
+_PREFIX = re.compile(rb"<(?:\w+:)?")
 _C_OPEN = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})(\d+)\"[^>]*>")
 _C_CLOSE = re.compile(rb"</(?:\w+:)?c>")
 _V_FILLED = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]+</(?:\w+:)?v>")
 _V_ANY = re.compile(rb"<(?:\w+:)?v[\s>/]")
 
 
+def _formula_tag(xml: bytes, pos: int) -> bool:
+    """Whether the `f` at `pos` is the name of a tag: `<f` or `<prefix:f`."""
+    lt = xml.rfind(b"<", 0, pos)
+    return lt >= 0 and _PREFIX.fullmatch(xml, lt, pos) is not None
+
+
 def uncached_formulas(xml: bytes) -> Iterable[tuple[int, int]]:
     """(row, col) of cells with a formula and no cached value, from a sheet's XML."""
-    pattern = _F_OPEN_NS if b":f>" in xml or b":f " in xml else _F_OPEN
-    for m in pattern.finditer(xml):
+    for m in _F_END.finditer(xml):
+        if not _formula_tag(xml, m.start()):
+            continue
         # The cell's opening tag sits just before its <f>; a short window back is enough to find it.
         heads = list(_C_OPEN.finditer(xml, max(0, m.start() - 512), m.start()))
         if not heads:
@@ -293,6 +320,8 @@ class _Inspector:
         self.out.macros = any(n.lower().endswith("vbaproject.bin") for n in names)
         self.out.kind = "xlsx"
         self._sheets(self._workbook_part())
+        if self._inflated <= MAX_REPACK_BYTES:
+            self.out.stored = stored_parts(infos, self.out.members)
 
     def _ods(self) -> None:
         """An OpenDocument spreadsheet: refuse it when encrypted or when a table's filled cells span too large a
@@ -385,7 +414,8 @@ class _Inspector:
         for part, xml in self.out.members.items():
             if part not in titles and b"sheetData" not in xml:
                 continue
-            rows, cols = sheet_extent(xml)
+            self.out.row_tags[part] = n_rows = row_tags(xml)
+            rows, cols = sheet_extent(xml, n_rows)
             if rows * cols > MAX_BOX_CELLS:
                 self.out.findings.append(finding(self.form, "sheet-too-large", self.file, sheet=titles.get(part),
                                                  value=f"{rows:,} × {cols}", rows=rows, cols=cols))
