@@ -41,7 +41,8 @@ def _number(ftype: str) -> st.SearchStrategy[Any]:
     if ftype == "money":
         return st.integers(0, 10**10)
     if ftype == "percent":
-        return st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 1))
+        # a rate strictly between 0 and 1 is asked about by design (`percent-fraction`: 45% stored as 0.45)
+        return st.one_of(st.just(0.0), st.floats(1, 100, allow_nan=False).map(lambda x: round(x, 1)))
     return st.floats(0, 10**6, allow_nan=False).map(lambda x: round(x, 2))
 
 
