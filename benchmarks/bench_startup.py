@@ -8,7 +8,8 @@ entry point's core, `xl_bdg.excel.actions.check` with the file marker, no Excel)
 benchmarks/.data/ and put first on PYTHONPATH, so both sides run in the same interpreter and the same run; "after"
 is this checkout. Each figure is the median over --runs of the child's user + system CPU time (getrusage), with the
 number of modules it imported and whether any of the office's extras was among them. "base" is this checkout
-as the bundle installs it, without the office's extras (`ABSENT`).
+as the bundle installs it, without the office's extras (`ABSENT`). `python -c pass`, timed the same way in the same
+run, is the floor (issue 16's goal: `--help` and `--version` under 0.25 s CPU).
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ def _cpu(code: str, args: list[str], pythonpath: Path | None) -> tuple[float, in
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), count, office, where
 
 
+def _floor(runs: int) -> float:
+    """Median CPU seconds of `python -c pass` in the same interpreter: what no command can go below."""
+    cpus = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", "pass"], check=True, cwd=tempfile.gettempdir())
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return statistics.median(cpus)
+
+
 def _worktree(commit: str) -> Path:
     """A checkout of `commit` under benchmarks/.data (made once)."""
     target = DATA / f"before-{commit[:12]}"
@@ -93,8 +105,11 @@ def main() -> None:
         cases = {"button: Kiểm tra (validate + mark)": (CLICK, [str(book)]),
                  "xl-bdg --help": (CLI.format(arg="--help"), []),
                  "xl-bdg --version": (CLI.format(arg="--version"), [])}
+        print(f"machine: {os.cpu_count()} CPUs, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"{'CPU s (median of ' + str(opts.runs) + ')':<40} {'before':>8} {'after':>8} {'base':>8}"
               "   modules before → after → base")
+        floor = _floor(opts.runs)
+        print(f"{'python -c pass (the floor)':<40} {floor:>8.2f} {floor:>8.2f} {floor:>8.2f}")
         for name, (code, args) in cases.items():
             row = {}
             for side, path, prefix in (("before", before, ""), ("after", None, ""), ("base", None, ABSENT)):
@@ -105,6 +120,9 @@ def main() -> None:
             loaded = "; ".join(f"{side} loads {','.join(r[2])}" for side, r in row.items() if r[2])
             print(f"{name:<40} {b[0]:>8.2f} {a[0]:>8.2f} {c[0]:>8.2f}   {b[1]} → {a[1]} → {c[1]}"
                   f"{'   (' + loaded + ')' if loaded else ''}")
+            if name.startswith("xl-bdg"):
+                print(f"{'':<40} after = {a[0] / floor:.1f}x the floor, {a[0] - floor:+.2f} s "
+                      f"({'goal < 0.25 s met' if a[0] < 0.25 else 'goal < 0.25 s NOT met'})")
 
 
 if __name__ == "__main__":
