@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from xl_bdg.cli import app
@@ -27,3 +30,14 @@ def test_docs_writes_both_references(project, tmp_path) -> None:
     for command in ("validate", "intake", "status", "aggregate", "explain", "report", "demo", "addin build"):
         assert f"## xl-bdg {command}\n" in cli_doc, command
     assert "--period" in cli_doc and "Ví dụ / example" in cli_doc
+
+
+def test_readme_names_the_current_form_version(project) -> None:
+    # The README quotes the form version in prose and tables; a bump of form.yaml must not leave it stale.
+    # An older version may be mentioned only as "an earlier form".
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    current = str(project.form.version)
+    mentions = re.findall(r"(an earlier form, )?form (\d{4}\.\d+)", readme)
+    assert mentions, "the README no longer names the form version"
+    stale = [v for earlier, v in mentions if not earlier and v != current]
+    assert not stale, f"README names form {stale}, form.yaml has {current}"
