@@ -249,3 +249,25 @@ def test_libreoffice_prints_the_annex_on_a4_with_no_text_under_8_pt(annex, tmp_p
     labels = load_labels("vi")["annex"]
     for key in ("title_province", "title_targets", "title_status", "preparer", "head"):
         assert labels[key] in text, key
+
+
+def test_text_that_reads_as_an_error_code_stays_text(sample, project: Project, tmp_path):
+    """A unit named "#N/A" or a target worded "#REF!" is text: written as it is, a program shows an error cell."""
+    from dataclasses import replace
+
+    from openpyxl.cell.cell import ERROR_CODES
+
+    from xl_bdg.report.build import build_context
+
+    ctx = build_context(project, sample.dataset)
+    odd = sorted(ERROR_CODES)
+    aggregated = [s for s in ctx.statuses if s.aggregated]
+    statuses = [replace(s, name=odd[0]) if s is aggregated[0] else s for s in ctx.statuses]
+    pct = next(i for i, t in enumerate(ctx.targets) if t.unit == "%")
+    targets = [replace(t, label=odd[1]) if i == pct else t for i, t in enumerate(ctx.targets)]
+    target = write_annex(project, sample.dataset, tmp_path / "annex.xlsx",
+                         ctx=replace(ctx, statuses=statuses, targets=targets))
+    cells = [c for ws in load_workbook(target).worksheets for row in ws.iter_rows() for c in row
+             if c.value in odd[:2]]
+    assert {c.value for c in cells} == set(odd[:2])  # the unit's name in a header, the target's in a chart's table
+    assert [(c.parent.title, c.coordinate) for c in cells if c.data_type != "s"] == []

@@ -81,11 +81,12 @@ def test_streamed_annex_is_the_cell_by_cell_one(sample, project, tmp_path, lang)
 
 
 def test_awkward_text_is_written_as_openpyxl_writes_it(sample, project, tmp_path):
-    """Text that needs escaping, keeps its spaces, holds a control character, looks like a formula, is empty or
-    too long for a cell; a number that is NaN; a date typed in a text column."""
+    """Text that needs escaping, keeps its spaces, holds a control character, looks like a formula or an error code,
+    is empty or too long for a cell; a number that is NaN; a date typed in a text column."""
     ds = copy.deepcopy(sample.dataset)
     acts = ds.activities
-    texts = ["a & b < c > d", "  spaced  ", "line\r\nbreak", "bell\x07", "=SUM(A1:A2)", "", "x" * 40000, "+1"]
+    texts = ["a & b < c > d", "  spaced  ", "line\r\nbreak", "bell\x07", "=SUM(A1:A2)", "", "x" * 40000, "+1",
+             "#N/A", "#REF!"]
     for act, text in zip(acts, texts, strict=False):
         act.values["title"] = text
     acts[0].values["document"] = dt.date(2026, 3, 4)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
@@ -50,7 +51,7 @@ __all__ = ["write_annex"]
 
 def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, font: Font = PLAIN) -> None:
     """One cell, its look set with openpyxl's own setters."""
-    if isinstance(value, str) and is_formula_like(value):
+    if isinstance(value, str) and (is_formula_like(value) or value in ERROR_CODES):
         cell = ws.cell(row=row, column=col)
         cell.value, cell.data_type = value, "s"
     else:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ERROR_CODES, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -79,8 +79,10 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, f
             raise ValueError("Row or column values must be at least 1")
         cell = Cell(ws, row=row, column=col)
         ws._add_cell(cell)
-    if isinstance(value, str) and is_formula_like(value):
-        cell.value, cell.data_type = value, "s"  # user text that looks like a formula stays text
+    if isinstance(value, str) and (is_formula_like(value) or value in ERROR_CODES):
+        # User text that looks like a formula or an error code ("#N/A" as a unit's name) stays text: openpyxl
+        # would write it as a formula or an error cell.
+        cell.value, cell.data_type = value, "s"
     elif value is not None:
         cell.value = value
     _styled(cell, font, fmt, align, border)
