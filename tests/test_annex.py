@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
 from support.office import convert
 
 from xl_bdg.form.project import Project
 from xl_bdg.report.annex import HEADER_ROW, write_annex
+from xl_bdg.report.annex_form import PAGE_WIDTH, print_scale
 from xl_bdg.report.build import load_labels
 from xl_bdg.report.issuer import report_issuer
 from xl_bdg.templating import TEMPLATES_DIR
@@ -64,11 +66,82 @@ def test_annex_is_a_set_of_forms_each_with_heading_foot_and_print_setup(annex, s
         assert ws.print_title_rows.replace("$", "") == f"{HEADER_ROW}:{HEADER_ROW}", ws.title
         assert ws.freeze_panes and ws.freeze_panes.endswith(str(HEADER_ROW + 1)), ws.title
         assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9", ws.title
-        assert ws.page_setup.scale == 100 and not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        sizes = {c.font.sz for row in ws.iter_rows() for c in row if c.value is not None}
-        assert min(sizes) >= 9, (ws.title, sizes)
+        _assert_prints_readably(ws, annex)
     assert numbers == ["01", *(f"02{'abcdefgh'[i]}" for i in range(len(by_kind))), "03", "04", "05", "06", "07",
                        "08", "09"]
+
+
+def _columns(ws) -> int:
+    """The form's last column: its print area's, else its header's."""
+    if ws.print_area:
+        return column_index_from_string(re.sub(r"[^A-Z:]", "", ws.print_area.split("!")[-1]).split(":")[1])
+    return max(c.column for c in ws[HEADER_ROW] if c.value is not None)
+
+
+def _pages_across(ws) -> list[list[int]]:
+    """The columns each page across prints, the repeated ones included."""
+    last, breaks = _columns(ws), sorted(b.id for b in ws.col_breaks.brk)
+    repeated = column_index_from_string(ws.print_title_cols.split(":")[1].strip("$")) if ws.print_title_cols else 0
+    starts = [1, *(b + 1 for b in breaks)]
+    ends = [*breaks, last]
+    return [[*range(1, repeated + 1), *range(max(a, repeated + 1), b + 1)] if i else list(range(a, b + 1))
+            for i, (a, b) in enumerate(zip(starts, ends, strict=True))]
+
+
+def _chart_sizes(annex: Path) -> list[float]:
+    with zipfile.ZipFile(annex) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart"))
+    return [int(sz) / 100 for sz in re.findall(r'\bsz="(\d+)"', xml)]
+
+
+def _assert_prints_readably(ws, annex: Path) -> None:
+    """Printed at 80–100 %, shrunk only when the table is wider than a page at 100 %, every page across within
+    the paper's width, and no text (cells, charts) under 8 pt once scaled."""
+    scale = ws.page_setup.scale
+    assert 80 <= scale <= 100 and not ws.sheet_properties.pageSetUpPr.fitToPage, (ws.title, scale)
+    width = {c: ws.column_dimensions[get_column_letter(c)].width for c in range(1, _columns(ws) + 1)}
+    page = PAGE_WIDTH["A4"] * 100 / scale
+    for cols in _pages_across(ws):
+        assert sum(width[c] for c in cols) <= page, (ws.title, scale, cols)
+    if scale < 100:
+        assert sum(width.values()) > PAGE_WIDTH["A4"], f"{ws.title} is shrunk to {scale} % but fits at 100 %"
+    sizes = [c.font.sz for row in ws.iter_rows() for c in row if c.value is not None]
+    if ws._charts or any("drawing" in str(r.Type) for r in ws._rels):
+        sizes += _chart_sizes(annex)
+    assert min(sizes) * scale / 100 >= 8.0, (ws.title, scale, min(sizes))
+
+
+def test_a_form_a_little_wider_than_the_page_is_shrunk_to_fit_it():
+    """Shrunk as little as fits the page's width, never under 8 pt for the smallest text; a table no scale fits is
+    shrunk only as far as it saves a page across."""
+    page = PAGE_WIDTH["A4"]
+    fits = print_scale([10.0] * 12, 1, "A4", 10)  # 120 units: one page at 120 / 104 → 86 %
+    assert fits == int(100 * page / 120) and page * 100 / fits >= 120
+    assert print_scale([10.0] * 10, 1, "A4", 10) == 100
+    assert print_scale([10.0] * 12, 1, "A4", 11) == fits  # 11 pt × 86 % is still over 8 pt
+    assert print_scale([10.0] * 12, 1, "A4", 9) == 100  # 9 pt × 86 % is not: two pages across at 100 %
+    # 60 + 30 × 10 units: 4 pages across at 100 % (5, 10, 10, 6 columns), 3 from 86 % (6, 12, 12) down to 80 %.
+    assert print_scale([60.0, *([10.0] * 30)], 1, "A4", 10) == 86
+    # The first 3 columns (60 units) repeated: 6 pages across at 100 % (2 of the 12 others on each), 4 from 86 %.
+    assert print_scale([20.0] * 15, 3, "A4", 10) == 86
+    assert print_scale([20.0] * 15, 3, "A3", 10) == 83  # 150 units: 3 pages at 100 % (4 on each), 2 from 83 %
+
+
+def test_heading_and_foot_lie_within_the_printed_width(annex):
+    """Every merged block (the heading's, the foot's) lies within the form's printed columns and on one page across:
+    a block over a page break prints in two pieces, one past the table prints on a page of its own."""
+    wb = load_workbook(annex)
+    for ws in wb.worksheets:
+        last, breaks = _columns(ws), [b.id for b in ws.col_breaks.brk]
+        merged = list(ws.merged_cells.ranges)
+        assert merged, ws.title
+        for m in merged:
+            assert m.max_col <= last, (ws.title, str(m), last)
+            assert not [b for b in breaks if m.min_col <= b < m.max_col], (ws.title, str(m), breaks)
+        words = set(load_labels("vi")["annex"].values())
+        blocks = [c for row in ws.iter_rows() for c in row if c.value in words or (c.row <= 4 and c.value)]
+        assert len(blocks) >= 9, ws.title  # form number, report, bodies, title, period, signatures and notes
+        assert max(c.column for c in blocks) <= last, ws.title
 
 
 def test_a_wide_form_prints_its_heading_on_its_first_page(annex):

@@ -27,6 +27,7 @@ from xl_bdg.form.project import Project
 from xl_bdg.report.annex_form import (
     BOLD,
     BOX,
+    CHART_PT,
     DEC,
     GROUP_FILL,
     HEADER_ROW,
@@ -80,7 +81,7 @@ def fit_rows(ws: Worksheet, first: int, last: int) -> None:
         for c, width in widths.items():
             value = ws.cell(row=r, column=c).value
             if isinstance(value, str):
-                lines = max(lines, -(-len(value) // max(1, int(width * 1.25))))
+                lines = max(lines, -(-len(value) // max(1, int(width * 1.1))))
         if lines > 1:
             ws.row_dimensions[r].height = 15 * lines
 
@@ -126,8 +127,8 @@ def _chart(ws: Worksheet, title: str, cats: tuple[int, int, int], data: list[tup
     if horizontal:
         chart.y_axis.majorGridlines = None
         chart.x_axis.scaling.orientation = "maxMin"  # first category on top, as in the table
-    # Axis labels at 9 pt, never turned: a program's default may print them smaller than the tables.
-    chart.x_axis.txPr = chart.y_axis.txPr = _text_props(900)
+    # Axis labels at CHART_PT, never turned: a program's default may print them smaller than the tables.
+    chart.x_axis.txPr = chart.y_axis.txPr = _text_props(int(CHART_PT * 100))
     chart.x_axis.delete = chart.y_axis.delete = False
     # A chart cut by a page break prints in two halves: start it on a page of its own.
     row = int("".join(ch for ch in anchor if ch.isdigit()))
@@ -257,7 +258,7 @@ def _targets(wb: Workbook, info: FormInfo) -> None:
     head = [lab["col"]["no"], doc["col_goal"], lab["col"]["indicator"], lab["col"]["unit"], doc["col_baseline"],
             prev, doc["col_now"], lab["col"]["target_now"], lab["col"]["met"], lab["col"]["source"]]
     ws = form_sheet(wb, info, "03", lab["annex"]["sheet_targets"], lab["annex"]["title_targets"], head,
-                    [5, 7, 32, 6, 8, 8, 8, 9, 10, 7], repeat_cols=3)
+                    [5, 7, 32, 6, 8, 8, 8, 9, 10, 7], repeat_cols=3, chart=True)
     end = _rows(ws, ([i, t.goal or None, f"{t.label} ({t.sign})", t.unit, t.baseline.value, t.previous.value,
                       t.value.value, t.target_now.value, t.met_text, t.figure_from]
                      for i, t in enumerate(ctx.targets, start=1)),
@@ -287,7 +288,7 @@ def _categories(wb: Workbook, info: FormInfo, summ: dict[str, Any]) -> None:
     head = [lab["col"]["category"], lab["col"]["activities"], *(lab["col"].get(c, c) for c in sums),
             lab["col"]["part_f_pct"]]
     ws = form_sheet(wb, info, "04", lab["annex"]["sheet_categories"], lab["annex"]["title_categories"], head,
-                    [24, 10, *([13] * len(sums)), 10])
+                    [24, 10, *([13] * len(sums)), 10], chart=True)
     fmts = [None, INT, *([INT] * len(sums)), DEC]
     end = _rows(ws, ([c.category, c.count.value, *(c.sums[s].value for s in sums), c.female_pct.value]
                      for c in ctx.categories), fmts)
@@ -327,7 +328,8 @@ def _budget(wb: Workbook, info: FormInfo) -> None:
     ctx = info.ctx
     lab = ctx.labels
     ws = form_sheet(wb, info, "06", lab["annex"]["sheet_budget"], lab["annex"]["title_budget"],
-                    [lab["col"]["budget_source"], *ctx.budget_columns], [30, *([20] * len(ctx.budget_columns))])
+                    [lab["col"]["budget_source"], *ctx.budget_columns], [30, *([20] * len(ctx.budget_columns))],
+                    chart=True)
     fmts = [None, *([INT] * len(ctx.budget_columns))]
     end = _rows(ws, ([b.source, *(v.value for v in b.values)] for b in ctx.budget), fmts)
     _rows(ws, [[ctx.budget_total.source, *(v.value for v in ctx.budget_total.values)]], fmts, end, BOLD)
@@ -344,7 +346,7 @@ def _status(wb: Workbook, info: FormInfo) -> None:
     head = [col["no"], col["unit_name"], col["kind"], col["received_at"], col["on_time"], col["status"],
             col["errors"], col["warnings"], col["versions"], col["unit_code"]]
     ws = form_sheet(wb, info, "07", lab["annex"]["sheet_status"], lab["annex"]["title_status"], head,
-                    [5, 28, 13, 14, 10, 14, 6, 8, 7, 13])
+                    [5, 24, 13, 14, 10, 14, 6, 8, 7, 13], chart=True)
     end = _rows(ws, ([s.no, s.name, s.kind, s.received, s.timeliness, s.status, s.errors.value,
                       s.warnings.value, s.versions.value, s.code] for s in ctx.statuses),
                 [None, None, None, None, None, None, INT, INT, INT, None])

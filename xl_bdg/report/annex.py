@@ -33,6 +33,7 @@ from ..sanitize import clean
 from .annex_form import (
     BOLD,
     BOX,
+    CHART_PT,
     DEC,
     GROUP_FILL,
     HEADER_ROW,
@@ -104,8 +105,8 @@ def _chart(ws: Worksheet, title: str, cats: tuple[int, int, int], data: list[tup
     if horizontal:
         chart.y_axis.majorGridlines = None
         chart.x_axis.scaling.orientation = "maxMin"  # first category on top, as in the table
-    # Axis labels at 9 pt, never turned: a program's default may print them smaller than the tables.
-    chart.x_axis.txPr = chart.y_axis.txPr = _text_props(900)
+    # Axis labels at CHART_PT, never turned: a program's default may print them smaller than the tables.
+    chart.x_axis.txPr = chart.y_axis.txPr = _text_props(int(CHART_PT * 100))
     chart.x_axis.delete = chart.y_axis.delete = False
     # A chart cut by a page break prints in two halves: start it on a page of its own.
     row = int("".join(ch for ch in anchor if ch.isdigit()))
@@ -238,7 +239,7 @@ def _targets(wb: Workbook, info: FormInfo) -> None:
     head = [lab["col"]["no"], doc["col_goal"], lab["col"]["indicator"], lab["col"]["unit"], doc["col_baseline"],
             prev, doc["col_now"], lab["col"]["target_now"], lab["col"]["met"], lab["col"]["source"]]
     ws = form_sheet(wb, info, "03", lab["annex"]["sheet_targets"], lab["annex"]["title_targets"], head,
-                    [5, 7, 32, 6, 8, 8, 8, 9, 10, 7], repeat_cols=3)
+                    [5, 7, 32, 6, 8, 8, 8, 9, 10, 7], repeat_cols=3, chart=True)
     plain = [look(PLAIN, fmt) for fmt in [None, None, None, None, DEC, DEC, DEC, DEC, None, None]]
     filled = {met: [*plain[:8], look(PLAIN, fill=MET_FILL if met else NOT_MET_FILL), plain[9]] for met in (True, False)}
     end = body(ws, HEADER_ROW + 1, len(ctx.targets),
@@ -267,7 +268,7 @@ def _categories(wb: Workbook, info: FormInfo, summ: dict[str, Any]) -> None:
     head = [lab["col"]["category"], lab["col"]["activities"], *(lab["col"].get(c, c) for c in sums),
             lab["col"]["part_f_pct"]]
     ws = form_sheet(wb, info, "04", lab["annex"]["sheet_categories"], lab["annex"]["title_categories"], head,
-                    [24, 10, *([13] * len(sums)), 10])
+                    [24, 10, *([13] * len(sums)), 10], chart=True)
     fmts = [None, INT, *([INT] * len(sums)), DEC]
     end = _rows(ws, len(ctx.categories),
                 ([c.category, c.count.value, *(c.sums[s].value for s in sums), c.female_pct.value]
@@ -308,7 +309,8 @@ def _budget(wb: Workbook, info: FormInfo) -> None:
     ctx = info.ctx
     lab = ctx.labels
     ws = form_sheet(wb, info, "06", lab["annex"]["sheet_budget"], lab["annex"]["title_budget"],
-                    [lab["col"]["budget_source"], *ctx.budget_columns], [30, *([20] * len(ctx.budget_columns))])
+                    [lab["col"]["budget_source"], *ctx.budget_columns], [30, *([20] * len(ctx.budget_columns))],
+                    chart=True)
     fmts = [None, *([INT] * len(ctx.budget_columns))]
     end = _rows(ws, len(ctx.budget), ([b.source, *(v.value for v in b.values)] for b in ctx.budget), fmts)
     _rows(ws, 1, [[ctx.budget_total.source, *(v.value for v in ctx.budget_total.values)]], fmts, end, BOLD)
@@ -325,7 +327,7 @@ def _status(wb: Workbook, info: FormInfo) -> None:
     head = [col["no"], col["unit_name"], col["kind"], col["received_at"], col["on_time"], col["status"],
             col["errors"], col["warnings"], col["versions"], col["unit_code"]]
     ws = form_sheet(wb, info, "07", lab["annex"]["sheet_status"], lab["annex"]["title_status"], head,
-                    [5, 28, 13, 14, 10, 14, 6, 8, 7, 13])
+                    [5, 24, 13, 14, 10, 14, 6, 8, 7, 13], chart=True)
     end = _rows(ws, len(ctx.statuses), ([s.no, s.name, s.kind, s.received, s.timeliness, s.status, s.errors.value,
                                           s.warnings.value, s.versions.value, s.code] for s in ctx.statuses),
                 [None, None, None, None, None, None, INT, INT, INT, None])

@@ -1,8 +1,10 @@
 """The Excel annex as a set of forms: what every sheet (one Biểu số) has — the heading (form number, the report it
 is attached to, the title, the reporting period, the reporting and the receiving body), the column header repeated
 on each printed page, the "Người lập biểu / Thủ trưởng đơn vị" lines under the table — and its print setup: A4 or
-A3 landscape as configured, printed at 100 % (never shrunk below the fonts' 9–13 pt), a table wider than the page
-continuing on the next page across with its first columns repeated.
+A3 landscape as configured, printed at 100 %, or at 80–99 % when that takes a table on fewer pages across (no text
+under 8 pt once shrunk: the fonts are 10–13 pt, the charts' 9 pt), a table still wider than the page continuing on
+the next page across with its first columns repeated. The heading and the foot lie within the first page across
+(within the repeated columns when these are wide enough to hold them: then every page across prints them whole).
 
 Every cell of a form's heading, header and foot gets its look through `put` (font, border, alignment, number
 format), so a cache of styles can sit in one place; the table bodies are annex_stream.py's.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import weakref
 from copy import copy
 from dataclasses import dataclass
+from math import ceil
 from typing import Any
 
 from openpyxl import Workbook
@@ -50,6 +53,14 @@ HEADER_ROW = 6
 #: Printable width of a landscape page in column-width units at 100 % (margins 1 cm), by paper, as LibreOffice
 #: prints it (measured: 104 units fit on A4).
 PAGE_WIDTH = {"A4": 104.0, "A3": 150.0}
+#: No text prints smaller than this (points, font size × print scale), and no page is shrunk below MIN_SCALE %.
+MIN_PRINT_PT, MIN_SCALE = 8.0, 80
+#: The smallest font of a form's cells, and of its charts' words (axis labels).
+SMALLEST_PT = min(float(f.sz or 11) for f in (TITLE, HEAD, BOLD, PLAIN, ITALIC, SMALL_ITALIC))
+CHART_PT = 9.0
+#: A wide form's heading and foot go in its repeated columns when these are this wide (column-width units), and a
+#: block of the heading is at least this wide.
+HEADING_MIN_WIDTH, BLOCK_MIN_WIDTH = 60.0, 20.0
 PAPER = {"A4": 9, "A3": 8}  # openpyxl's paperSize codes
 
 
@@ -136,29 +147,92 @@ def _merged(ws: Worksheet, row: int, first: int, last: int, value: str, font: Fo
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
 
+@dataclass(frozen=True)
+class _Blocks:
+    """Where a form's heading and foot lie: columns 1…`last`, the left block 1…`left`, the right `right`…`last`."""
+
+    left: int
+    right: int
+    last: int
+    widths: tuple[float, ...]
+
+    def width(self, first: int, last: int) -> float:
+        return sum(self.widths[first - 1:last])
+
+
+#: Each form's blocks, for its foot (written after its body).
+_BLOCKS: weakref.WeakKeyDictionary[Worksheet, _Blocks] = weakref.WeakKeyDictionary()
+
+
+def print_scale(widths: list[float], repeat: int, paper: str, smallest: float) -> int:
+    """The print scale of a form: 100 %, or less (down to what keeps `smallest` pt at MIN_PRINT_PT) when that takes
+    it on fewer pages across; the largest scale that needs that few pages."""
+    floor = max(MIN_SCALE, ceil(100 * MIN_PRINT_PT / smallest))
+    pages = {s: len(_breaks(widths, repeat, page_width(paper, s))) for s in range(100, floor - 1, -1)}
+    fewest = min(pages.values())
+    return max(s for s, n in pages.items() if n == fewest)
+
+
+def page_width(paper: str, scale: int) -> float:
+    """The columns' width (in column-width units) a landscape page of `paper` holds at `scale` %."""
+    return PAGE_WIDTH[paper] * 100 / scale
+
+
+def _blocks(widths: list[float], repeat: int, breaks: list[int]) -> _Blocks:
+    """The columns of the heading and the foot. They lie within the first page across (merged over a wider form,
+    the title would be centred on a later page and cut at the first one's edge); a form whose repeated first
+    columns are wide enough has them there, so that every page across prints them whole. The left block is the
+    repeated columns when there are some (what reprints on the pages across is a whole block), else the first
+    third of the width; the right block the last third."""
+    last = breaks[0] if breaks else len(widths)
+    if breaks and repeat > 1 and sum(widths[:repeat]) >= HEADING_MIN_WIDTH:
+        last = repeat
+    total = sum(widths[:last])
+    left = next(k for k in range(1, last + 1) if sum(widths[:k]) >= total / 3 or k == last)
+    if breaks and 1 < repeat < last and sum(widths[:repeat]) >= BLOCK_MIN_WIDTH:
+        left = repeat
+    right = next(j for j in range(last, 0, -1) if sum(widths[j - 1:last]) >= total / 3 or j == 1)
+    right = min(max(right, left + 1), last)
+    return _Blocks(left, right, last, tuple(widths))
+
+
+def _height(texts: list[tuple[str, float]], font: Font) -> float | None:
+    """The height of a heading or foot row whose texts (with the width they wrap in) need more than one line, else
+    None (the default); at 1.1 characters a unit of width at 11 pt (headings are bold or italic)."""
+    size = float(font.sz or 11)
+    lines = max(-(-len(text) // max(1, int(width * 1.1 * 11 / size))) for text, width in texts)
+    return None if lines <= 1 else round(lines * size * 1.35, 1)
+
+
 def form_sheet(wb: Workbook, info: FormInfo, number: str, sheet: str, title: str, headers: list[str],
-               widths: list[float], repeat_cols: int = 1) -> Worksheet:
+               widths: list[float], repeat_cols: int = 1, chart: bool = False) -> Worksheet:
     """A new form: the heading, the column header (repeated on each page), the print setup; the rows start at
-    HEADER_ROW + 1. `repeat_cols` first columns are printed again on each page across."""
+    HEADER_ROW + 1. `repeat_cols` first columns are printed again on each page across. `chart`: the form holds a
+    chart, whose words (CHART_PT) count among the smallest the page prints."""
     ctx, lab = info.ctx, info.ctx.labels["annex"]
     ws = wb.create_sheet(sheet[:31])
-    breaks = _column_breaks(ws, widths, repeat_cols, PAGE_WIDTH[info.paper])
-    # The heading belongs to the first page across: merged over every column of a wide form, the title would be
-    # centred on a later page and print cut at the first page's edge.
-    last = breaks[0] if breaks else len(headers)
-    third = max(1, last // 3)
+    scale = print_scale(widths, repeat_cols, info.paper, min(SMALLEST_PT, CHART_PT) if chart else SMALLEST_PT)
+    breaks = _breaks(widths, repeat_cols, page_width(info.paper, scale))
+    for col in breaks:
+        ws.col_breaks.append(Break(id=col))
+    _BLOCKS[ws] = blk = _blocks(widths, repeat_cols, breaks)
     left = [lab["form_no"].format(n=number), lab["attached"].format(code=ctx.office.doc_code)]
     right = [lab["reporting"].format(name=info.reporting), lab["receiving"].format(name=info.receiving)]
     for r, (a, b) in enumerate(zip(left, right, strict=True), start=1):
         # Each block is merged over its columns and wraps there: text running past the table's last column
         # would print on a page of its own.
-        _merged(ws, r, 1, max(third, 1), a, BOLD if r == 1 else ITALIC, LEFT_WRAP)
-        _merged(ws, r, max(last - third + 1, 2), last, b, ITALIC, LEFT_WRAP)
-        ws.row_dimensions[r].height = 30
-    _merged(ws, 3, 1, last, title, TITLE, CENTER)
-    _merged(ws, 4, 1, last, lab["period_full"].format(period=ctx.period.title, start=ctx.period.start,
-                                                      end=ctx.period.end), ITALIC, CENTER)
-    ws.row_dimensions[3].height = 36
+        font = BOLD if r == 1 else ITALIC
+        _merged(ws, r, 1, blk.left, a, font, LEFT_WRAP)
+        _merged(ws, r, blk.right, blk.last, b, ITALIC, LEFT_WRAP)
+        ws.row_dimensions[r].height = max(30, _height([(a, blk.width(1, blk.left)),
+                                                        (b, blk.width(blk.right, blk.last))], font) or 0)
+    period = lab["period_full"].format(period=ctx.period.title, start=ctx.period.start, end=ctx.period.end)
+    _merged(ws, 3, 1, blk.last, title, TITLE, CENTER)
+    _merged(ws, 4, 1, blk.last, period, ITALIC, CENTER)
+    # Capitals in bold at 13 pt take about 1.6 times the width of 11 pt text.
+    ws.row_dimensions[3].height = max(36, _height([(title, blk.width(1, blk.last) / 1.6)], TITLE) or 0)
+    if (tall := _height([(period, blk.width(1, blk.last))], ITALIC)) is not None:
+        ws.row_dimensions[4].height = tall
     for col, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
         put(ws, HEADER_ROW, col, text, None, HEAD, CENTER)
         ws.cell(row=HEADER_ROW, column=col).fill = HEAD_FILL
@@ -171,7 +245,8 @@ def form_sheet(wb: Workbook, info: FormInfo, number: str, sheet: str, title: str
         ws.print_title_cols = f"A:{get_column_letter(repeat_cols)}"
     ws.page_setup.paperSize = PAPER[info.paper]
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.scale = 100  # never shrink: the fonts are what the page prints
+    # Shrunk only as far as it saves a page across, never below MIN_PRINT_PT for the smallest text.
+    ws.page_setup.scale = scale
     ws.sheet_properties.pageSetUpPr.fitToPage = False
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
@@ -179,33 +254,35 @@ def form_sheet(wb: Workbook, info: FormInfo, number: str, sheet: str, title: str
     return ws
 
 
-def _column_breaks(ws: Worksheet, widths: list[float], repeat: int, page: float) -> list[int]:
-    """Break before each column that would not fit, counting the repeated columns on every page; returns the last
-    column of each page but the last."""
-    fixed = sum(widths[:repeat])
-    used, breaks = fixed, []
+def _breaks(widths: list[float], repeat: int, page: float) -> list[int]:
+    """The last column of each page across but the last: a break before each column that would not fit, counting
+    the repeated columns on every page (none when `repeat` is 1: a single first column is not repeated)."""
+    fixed = sum(widths[:repeat]) if repeat > 1 else 0.0
+    used, breaks = sum(widths[:repeat]), []
     for col, width in enumerate(widths[repeat:], start=repeat + 1):
         if used + width > page and used > fixed:
-            ws.col_breaks.append(Break(id=col - 1))
             breaks.append(col - 1)
             used = fixed
         used += width
     return breaks
 
 
-def foot(ws: Worksheet, info: FormInfo, row: int, last: int | None = None) -> int:
+def foot(ws: Worksheet, info: FormInfo, row: int) -> int:
     """The place and date, then 'Người lập biểu' on the left and 'Thủ trưởng đơn vị' on the right, under the table
-    that ends at `row`; returns the last row used. `last` is the table's last column (default: the sheet's)."""
+    that ends at `row`, in the heading's columns; returns the last row used."""
     lab, ctx = info.ctx.labels["annex"], info.ctx
-    last = last or max(ws.max_column, 4)
-    third = max(1, last // 3)
-    right = max(last - third + 1, 3)
-    left_end = min(third + 1, right - 1)
+    blk = _BLOCKS[ws]
+    left, right = blk.width(1, blk.left), blk.width(blk.right, blk.last)
     r = row + 2
     date = ctx.labels["doc"]["date_line"].format(place=ctx.place, year=ctx.period.year)
-    _merged(ws, r, right, last, date, ITALIC, CENTER)
-    _merged(ws, r + 1, 1, left_end, lab["preparer"], BOLD, CENTER)
-    _merged(ws, r + 1, right, last, lab["head"], BOLD, CENTER)
-    _merged(ws, r + 2, 1, left_end, lab["preparer_note"], SMALL_ITALIC, CENTER)
-    _merged(ws, r + 2, right, last, lab["head_note"], SMALL_ITALIC, CENTER)
+    lines = [((date, ITALIC), None), ((lab["head"], BOLD), (lab["preparer"], BOLD)),
+             ((lab["head_note"], SMALL_ITALIC), (lab["preparer_note"], SMALL_ITALIC))]
+    for n, (on_right, on_left) in enumerate(lines):
+        _merged(ws, r + n, blk.right, blk.last, *on_right, CENTER)
+        texts = [(on_right[0], right)]
+        if on_left is not None:
+            _merged(ws, r + n, 1, blk.left, *on_left, CENTER)
+            texts.append((on_left[0], left))
+        if (tall := _height(texts, on_right[1])) is not None:
+            ws.row_dimensions[r + n].height = tall
     return r + 2
