@@ -67,6 +67,10 @@ def test_annex_is_a_set_of_forms_each_with_heading_foot_and_print_setup(annex, s
         assert ws.freeze_panes and ws.freeze_panes.endswith(str(HEADER_ROW + 1)), ws.title
         assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9", ws.title
         _assert_prints_readably(ws, annex)
+        # Every page says which form it is and which page: the words from labels.yaml, the codes Excel's.
+        form = lab["page_header"].format(form=texts[0], title=ws["A3"].value)
+        assert ws.oddHeader.center.text == form.replace("&", "&&"), ws.title
+        assert ws.oddFooter.center.text == lab["page_footer"].format(page="&P", pages="&N"), ws.title
     assert numbers == ["01", *(f"02{'abcdefgh'[i]}" for i in range(len(by_kind))), "03", "04", "05", "06", "07",
                        "08", "09"]
 
@@ -108,6 +112,7 @@ def _assert_prints_readably(ws, annex: Path) -> None:
     sizes = [c.font.sz for row in ws.iter_rows() for c in row if c.value is not None]
     if ws._charts or any("drawing" in str(r.Type) for r in ws._rels):
         sizes += _chart_sizes(annex)
+    sizes += [part.size for part in (ws.oddHeader.center, ws.oddFooter.center) if part.text]
     assert min(sizes) * scale / 100 >= 8.0, (ws.title, scale, min(sizes))
 
 

@@ -249,9 +249,23 @@ def form_sheet(wb: Workbook, info: FormInfo, number: str, sheet: str, title: str
     ws.page_setup.scale = scale
     ws.sheet_properties.pageSetUpPr.fitToPage = False
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # Inches; the page's header and footer line sit in the top and bottom 0.3–0.7 (LibreOffice cuts their text at 0.6).
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = False
+    _page_header(ws, lab, lab["form_no"].format(n=number), title)
     return ws
+
+
+def _page_header(ws: Worksheet, lab: dict[str, Any], form: str, title: str) -> None:
+    """The form's number and title at the top of every page, "Trang 2/5" at the bottom: a page across or down that
+    has no heading still says which form it belongs to."""
+    def words(text: str) -> str:
+        return text.replace("&", "&&")  # "&" starts a code in a header ("&P": the page's number)
+
+    for part, text in ((ws.oddHeader.center, words(lab["page_header"].format(form=form, title=title))),
+                       (ws.oddFooter.center, words(lab["page_footer"]).format(page="&P", pages="&N"))):
+        part.text, part.font, part.size = text, f"{FONT},Italic", int(SMALLEST_PT)
 
 
 def _breaks(widths: list[float], repeat: int, page: float) -> list[int]:
