@@ -134,3 +134,19 @@ def test_templates_print_window_deadline_office_and_the_units_of_their_time(
         assert "ước thực hiện" in text  # the province asks before the window closes
         if code == "2024-FY":
             assert "Sở Nội vụ" not in text
+
+
+@pytest.mark.parametrize(("code", "example"), [("2024-FY", "20/10/2024"), ("2025-H1", "08/03/2025"),
+                                               ("2026-AM", "25/11/2026")])
+def test_the_instructions_date_example_lies_inside_the_window(tmp_path: Path, project: Project, code: str,
+                                                              example: str) -> None:
+    # the example of how to write a date was 20/10/2026 in every template: outside a 2024 or half-year window, it
+    # showed a date the validator itself would refuse
+    result = CliRunner().invoke(app, ["template", "--period", code, "--unit", "SO-YTE", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(tmp_path / f"{code}_SO-YTE.xlsx", read_only=True).worksheets[0]
+    text = "\n".join(str(v) for row in ws.iter_rows(max_col=1, values_only=True) for v in row if v)
+    assert f"(ví dụ {example})" in text
+    period = project.period(code)
+    shown = dt.datetime.strptime(example, "%d/%m/%Y").date()
+    assert period.start <= shown <= min(period.end, period.deadline)

@@ -70,6 +70,24 @@ class Stamp:
         return text.format(**self.words)
 
 
+#: Days (day, month) the instructions' date example may show, in order of preference: a day people recognise
+#: (Vietnamese Women's Day, International Women's Day, the Action Month's launch week).
+_EXAMPLE_DAYS = ((20, 10), (8, 3), (25, 11))
+
+
+def _example_date(period: Period) -> dt.date:
+    """A date to show as the example of a date entry: inside the period's data window and, where it can be, on or
+    before the deadline (an activity dated after the file was sent is a finding, so the example must not be one)."""
+    latest = min(period.end, period.deadline) if period.deadline >= period.start else period.end
+    for bound in (latest, period.end):
+        for year in (period.year, period.year - 1):
+            for day, month in _EXAMPLE_DAYS:
+                when = dt.date(year, month, day)
+                if period.start <= when <= bound:
+                    return when
+    return period.start
+
+
 def _words(project: Project, unit: Unit, period: Period) -> dict[str, str]:
     form = project.form
     am_start, am_end = project.action_month(period.year)
@@ -79,7 +97,8 @@ def _words(project: Project, unit: Unit, period: Period) -> dict[str, str]:
     return {"estimate": estimate,
             "unit_name": unit.name, "unit_code": unit.code, "period": period.code, "period_title": period.title(),
             "start": f"{period.start:%d/%m/%Y}", "end": end,
-            "deadline": f"{period.deadline:%d/%m/%Y}", "office": project.office(period)["name"],
+            "deadline": f"{period.deadline:%d/%m/%Y}", "example_date": f"{_example_date(period):%d/%m/%Y}",
+            "office": project.office(period)["name"],
             "am_start": f"{am_start:%d/%m}", "am_end": f"{am_end:%d/%m}", "form_id": form.id,
             "form_version": form.version, "generator": f"xl-bdg {__version__}",
             **{f"sheet_{key}": sheet.title for key, sheet in form.sheets.items()}}
