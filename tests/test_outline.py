@@ -94,3 +94,14 @@ def test_english_report_is_written_from_the_same_context(sample, project: Projec
     assert vi["s1"] not in html and vi["opening"][:30] not in html
     text = "\n".join(p.text for p in Document(str(files.docx)).paragraphs)
     assert en["doc"]["s3"] in text and en["goals"]["6"] in text
+
+
+def test_the_body_names_indicators_and_targets_never_by_their_codes(sample, project: Project) -> None:
+    # GBV_01, POL_01 … are the form's keys: an officer reading the report signs words, not codes
+    path = sample.out_dir / "report" / f"bao-cao-bdg_{sample.dataset.period}.docx"
+    body, _ = _body(path)
+    cells = [c.text for t in Document(str(path)).tables for row in t.rows for c in row.cells]
+    codes = {i.code for i in project.form.indicators} | {t.code for t in project.targets}
+    found = sorted({code for text in body + cells for code in codes if code in text})
+    assert not found, found
+    assert any(cells) and len(body) > 50

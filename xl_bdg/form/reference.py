@@ -64,7 +64,9 @@ def _targets(project: Project) -> list[str]:
         for t in targets:
             base = "—" if t.baseline is None else f"{t.baseline:g} ({t.baseline_year or '?'})"
             how = t.measured_by if t.tracked else f"{w('reference.not_tracked')}: {t.reason}"
-            out.append(f"| {t.code} | {t.goal or ''} | {t.label} | {t.unit} | {'≥' if t.direction == 'ge' else '≤'} | "
+            # the short label the report prints, then the target's own words where they say more
+            said = t.label if t.wording == t.label else f"{t.label} — {w('reference.wording')}: «{t.wording}»"
+            out.append(f"| {t.code} | {t.goal or ''} | {said} | {t.unit} | {'≥' if t.direction == 'ge' else '≤'} | "
                        f"{base} | {_g(t.t2025)} | {_g(t.t2030)} | {how} | {t.indicator or '—'} | {t.figure_from} | "
                        f"{t.source} |")
     return out

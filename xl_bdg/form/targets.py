@@ -48,6 +48,9 @@ class Target:
     indicator: str | None
     measured_by: str
     reason: str = ""
+    wording: str = ""
+    """The target's full text where it is longer than its label (which is what the report prints)."""
+    wording_en: str = ""
 
     def milestone(self, year: int) -> float | None:
         """The value `year` is held to: the 2025 value up to 2025; after it, the straight line from the 2025 value
@@ -121,7 +124,8 @@ def _target(raw: dict[str, Any], where: str, indicators: set[str]) -> Target:
                   unit=raw.get("unit", ""), direction=raw["direction"], baseline=_num(raw, "baseline", where),
                   baseline_year=baseline_year, t2025=t2025, t2030=t2030, source=nfc(raw.get("source", "")),
                   figure_from=nfc(raw.get("figure_from", "")), indicator=indicator, measured_by=measured_by,
-                  reason=nfc(raw.get("reason", "")))
+                  reason=nfc(raw.get("reason", "")), wording=nfc(raw.get("wording", raw["label"])),
+                  wording_en=raw.get("wording_en", raw.get("label_en", raw["label"])))
 
 
 def load_targets(path: Path, indicators: set[str]) -> tuple[tuple[Target, ...], dict[str, str]]:

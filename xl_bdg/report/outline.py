@@ -44,6 +44,15 @@ def _intake(w: Writer, ctx: ReportContext) -> Para:
     return w.say("w_intake", deadline=ctx.period.deadline, **blanks)
 
 
+def _label(project: Project, code: str, en: bool) -> str:
+    """An indicator's name in the report's language; its code if the form no longer has it."""
+    try:
+        ind = project.form.indicator(code)
+    except KeyError:
+        return code
+    return ind.label_en if en else ind.label
+
+
 def _counting(w: Writer, project: Project, dataset: Dataset, en: bool) -> list[Para]:
     """How the totals counted each case once (schemas/counting.yaml): which of a district and its communes were
     counted, and whose figures of an overlapping indicator were kept beside the total."""
@@ -59,8 +68,9 @@ def _counting(w: Writer, project: Project, dataset: Dataset, en: bool) -> list[P
         if note.kind == "overlap":
             overlap = project.counting.overlap_of(note.indicators[0])
             text = "" if overlap is None else (overlap.note_en if en else overlap.note)
-            paras.append(w.say("w_counted_overlap", unit=name(note.unit), indicators=", ".join(note.indicators),
-                               note=text))
+            # the indicators by name, never by code: the report is read by people who do not know the form's codes
+            named = [w.say("w_quoted", text=_label(project, code, en)) for code in note.indicators]
+            paras.append(w.say("w_counted_overlap", unit=name(note.unit), indicators=w.join(named), note=text))
         else:
             paras.append(w.say(f"w_counted_{note.kind}", unit=name(note.unit), units=units, n=len(note.units)))
     return paras
