@@ -13,21 +13,17 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.text import RichText
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_bdg.dataset import Dataset
 from xl_bdg.fileio import atomic_path
 from xl_bdg.form.project import Project
+from xl_bdg.report.annex_chart import chart
 from xl_bdg.report.annex_form import (
     BOLD,
     BOX,
-    CHART_PT,
     DEC,
     GROUP_FILL,
     HEADER_ROW,
@@ -104,43 +100,6 @@ def _rows(ws: Worksheet, rows: Iterable[list[Any]], fmts: list[str | None], star
     if fit:
         fit_rows(ws, start, r - 1)
     return r
-
-
-def _chart(ws: Worksheet, title: str, cats: tuple[int, int, int], data: list[tuple[int, int, int]], anchor: str,
-           horizontal: bool = True, y_title: str | None = None, stacked: bool = False) -> int:
-    """A native bar chart; cats/data are (column, first row, last row), each data block with its header row above.
-    Its height grows with the number of categories, so that their words (never codes) do not overlap. Returns how
-    many rows it covers."""
-    chart = BarChart()
-    chart.type = "bar" if horizontal else "col"
-    chart.title, chart.style = title, 10
-    n = cats[2] - cats[1] + 1
-    chart.height, chart.width = (max(9.0, 1.1 * n + 3) if horizontal else 9.0), 24
-    chart.y_axis.number_format = "#,##0"  # short tick labels: a program turns long ones on their side
-    if y_title:
-        chart.y_axis.title = y_title
-    if stacked:
-        chart.grouping, chart.overlap = "stacked", 100
-    for col, first, last in data:
-        chart.add_data(Reference(ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=cats[0], min_row=cats[1], max_row=cats[2]))
-    if horizontal:
-        chart.y_axis.majorGridlines = None
-        chart.x_axis.scaling.orientation = "maxMin"  # first category on top, as in the table
-    # Axis labels at CHART_PT, never turned: a program's default may print them smaller than the tables.
-    chart.x_axis.txPr = chart.y_axis.txPr = _text_props(int(CHART_PT * 100))
-    chart.x_axis.delete = chart.y_axis.delete = False
-    # A chart cut by a page break prints in two halves: start it on a page of its own.
-    row = int("".join(ch for ch in anchor if ch.isdigit()))
-    ws.row_breaks.append(Break(id=row - 1))
-    ws.add_chart(chart, anchor)
-    return int(chart.height / 0.5) + 1  # rows of the default 15 pt (0.53 cm)
-
-
-def _text_props(size: int) -> RichText:
-    props = CharacterProperties(sz=size)
-    return RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
-                    p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
 
 
 def _chart_data(ws: Worksheet, col: int, top: int, head: list[str], rows: list[list[Any]]) -> tuple[int, int]:
@@ -274,8 +233,9 @@ def _targets(wb: Workbook, info: FormInfo) -> None:
                                                 lab["col"]["target_now"]],
                            [[t.label, t.value.value, t.target_now.value] for t in pct])  # words, never a code
         first, end_row = data
-        rows = _chart(ws, lab["chart"]["targets_title"], (col, first, end_row),
-                      [(col + 1, first, end_row), (col + 2, first, end_row)], f"A{last + 3}")
+        rows = chart(ws, lab["chart"]["targets_title"], (col, first, end_row),
+                      [(col + 1, first, end_row), (col + 2, first, end_row)], f"A{last + 3}",
+                      lab["chart"]["part"])
         _print_area(ws, len(head), last + 3 + rows)
     else:
         _print_area(ws, len(head), last)
@@ -297,8 +257,8 @@ def _categories(wb: Workbook, info: FormInfo, summ: dict[str, Any]) -> None:
     last = foot(ws, info, end)
     rows = 0
     if ctx.categories:
-        rows = _chart(ws, lab["chart"]["categories_title"], (1, HEADER_ROW + 1, end - 1),
-                      [(2, HEADER_ROW + 1, end - 1)], f"A{last + 3}")
+        rows = chart(ws, lab["chart"]["categories_title"], (1, HEADER_ROW + 1, end - 1),
+                      [(2, HEADER_ROW + 1, end - 1)], f"A{last + 3}", lab["chart"]["part"])
     _print_area(ws, len(head), last + 3 + rows)
 
 
@@ -334,8 +294,9 @@ def _budget(wb: Workbook, info: FormInfo) -> None:
     end = _rows(ws, ([b.source, *(v.value for v in b.values)] for b in ctx.budget), fmts)
     _rows(ws, [[ctx.budget_total.source, *(v.value for v in ctx.budget_total.values)]], fmts, end, BOLD)
     last = foot(ws, info, end)
-    rows = _chart(ws, lab["chart"]["budget_title"], (1, HEADER_ROW + 1, end - 1),
-                  [(c, HEADER_ROW + 1, end - 1) for c in range(2, 2 + len(ctx.budget_columns))], f"A{last + 3}")
+    rows = chart(ws, lab["chart"]["budget_title"], (1, HEADER_ROW + 1, end - 1),
+                  [(c, HEADER_ROW + 1, end - 1) for c in range(2, 2 + len(ctx.budget_columns))], f"A{last + 3}",
+                  lab["chart"]["part"])
     _print_area(ws, 1 + len(ctx.budget_columns), last + 3 + rows)
 
 
@@ -358,7 +319,7 @@ def _status(wb: Workbook, info: FormInfo) -> None:
     first, end_row = _chart_data(ws, c0, last + 2, [col["on_time"], col["count"]],
                                  [[lab["timeliness"][k], sum(1 for s in ctx.statuses if s.timely_id == k)]
                                   for k in keys])
-    rows = _chart(ws, lab["chart"]["status_title"], (c0, first, end_row), [(c0 + 1, first, end_row)],
+    rows = chart(ws, lab["chart"]["status_title"], (c0, first, end_row), [(c0 + 1, first, end_row)],
                   f"B{last + 3}", horizontal=False)
     _print_area(ws, len(head), last + 3 + rows)
 
