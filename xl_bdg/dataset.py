@@ -15,7 +15,8 @@ from typing import Any
 from .periods import Period
 
 
-@dataclass(frozen=True)
+# Slots on the classes a 4,000-unit period holds by the hundred thousand (issue 16: 50 MiB less at 4,000 units).
+@dataclass(frozen=True, slots=True)
 class Source:
     """One cell an aggregated figure came from."""
 
@@ -27,7 +28,7 @@ class Source:
     value: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Figure:
     """One aggregated value of one indicator field (or the indicator's ratio) in one scope."""
 
@@ -61,7 +62,7 @@ class UnitStatus:
     used_sha256: str | None = None   # the version aggregation uses: the latest one without errors (may be older)
 
 
-@dataclass
+@dataclass(slots=True)
 class Activity:
     """One activity row of one unit, with its origin."""
 

@@ -142,8 +142,9 @@ class _Builder:
                     continue
                 value = cv.value
                 src = Source(code, sub.sha256, sub.path, cv.sheet, cv.cell, value)
-                values[(code, slot.key)] = value
-                sources[(code, slot.key)] = src
+                at = (code, slot.key)  # one key tuple for both maps
+                values[at] = value
+                sources[at] = src
                 cells[slot.fid] = (value, src)
                 rule, number = slot.rule, type(value) in (int, float)
                 if rule == "share":

@@ -167,6 +167,22 @@ def _finding_value(value: Any) -> Any:
     return value
 
 
+class _Shared(dict[Any, Any]):
+    """One object for each distinct text or date loaded (`shared[x]` is the first x seen equal to x).
+
+    The ledger gives every row its own copies: the sheet's name, the cell address, the key and answers such as
+    "Có" repeat in hundreds of thousands of rows, and a 4,000-unit period held each of them that many times
+    (issue 16: ~120 MiB of the report's peak). Only str and date are shared: 1, 1.0 and True are equal keys."""
+
+    def __missing__(self, key: Any) -> Any:
+        self[key] = key
+        return key
+
+    def value(self, value: Any) -> Any:
+        """`value` itself, or its shared twin when it is a text or a date."""
+        return self[value] if type(value) in (str, dt.date) else value
+
+
 def _column_types(form: Form) -> dict[str, dict[str, str]]:
     """Form types of every stored key, by part, so loaded values get their Python type back."""
     ind = {i.key(f.id): f.type for i in form.indicators for f in i.fields}
@@ -362,21 +378,26 @@ class Ledger:
         """
         types = _column_types(form)
         subs = {r.id: Submission(path=r.original_name, sha256=r.sha256) for r in records}
+        shared = _Shared()
         for fid, part, key, value, sheet, cell in self._chunks(
                 records, "SELECT file_id, part, key, value, sheet, cell FROM cells WHERE file_id IN ({marks})"):
             sub = subs[fid]
+            key = shared[key]
             if part == "meta":
-                sub.meta[key] = value
+                sub.meta[key] = shared.value(value)
             elif part == "budget":
                 source, col = key.split("|", 1)
-                sub.budget[(source, col)] = CellValue(value, sheet, cell)
+                sub.budget[(shared[source], shared[col])] = CellValue(shared.value(value), shared[sheet],
+                                                                      shared[cell])
             else:
-                getattr(sub, part)[key] = CellValue(_from_db(value, types[part].get(key)), sheet, cell)
+                getattr(sub, part)[key] = CellValue(shared.value(_from_db(value, types[part].get(key))),
+                                                    shared[sheet], shared[cell])
         if activities:
             act_types = types["activities"]
             for fid, row, sheet, data in self._chunks(records, "SELECT file_id, row, sheet, data FROM activities "
                                                                "WHERE file_id IN ({marks}) ORDER BY file_id, row"):
-                values = {col: CellValue(_from_db(v, act_types.get(col)), sheet, c)
+                sheet = shared[sheet]
+                values = {shared[col]: CellValue(shared.value(_from_db(v, act_types.get(col))), sheet, shared[c])
                           for col, (v, c) in json.loads(data).items()}
                 subs[fid].activities.append(ActivityRow(row=row, values=values))
         return {r.sha256: subs[r.id] for r in records}
@@ -386,11 +407,14 @@ class Ledger:
         dates = {c.id for c in form.activity_columns if c.type == "date"}
         by_id = {r.id: r for r in records}
         out = []
+        shared = _Shared()
         for fid, row, sheet, data in self._chunks(records, "SELECT file_id, row, sheet, data FROM activities "
                                                            "WHERE file_id IN ({marks}) ORDER BY file_id, row"):
             rec = by_id[fid]
-            values = {col: _from_db(v, "date") if col in dates else v for col, (v, _) in json.loads(data).items()}
-            out.append(Activity(unit=rec.unit_code or "", values=values, sha256=rec.sha256, sheet=sheet, row=row))
+            values = {shared[col]: shared.value(_from_db(v, "date") if col in dates else v)
+                      for col, (v, _) in json.loads(data).items()}
+            out.append(Activity(unit=rec.unit_code or "", values=values, sha256=rec.sha256, sheet=shared[sheet],
+                                row=row))
         return out
 
     def indicator_values(self, records: list[FileRecord]) -> dict[str, dict[str, Any]]:

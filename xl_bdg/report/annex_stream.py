@@ -166,7 +166,9 @@ class _Styles:
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _NEEDS_ESCAPE = re.compile("[&<>\r]")
 _MAX_TEXT = 32767  # characters a cell holds (openpyxl cuts longer text)
-_CHUNK = 2000  # rows joined into one write
+#: Characters of XML joined into one write. A bound on characters, not rows: a row of the 4,000-unit form by unit
+#: has 3,000 cells, so 2,000 such rows made 100 MiB of text at once, the report's peak (issue 16).
+_CHUNK = 1 << 20
 
 
 def _body_xml(ws: Worksheet, b: _Body, styles: _Styles) -> Iterator[str]:
@@ -177,6 +179,7 @@ def _body_xml(ws: Worksheet, b: _Body, styles: _Styles) -> Iterator[str]:
     per_line: list[int] = []
     epoch = ws.parent.epoch
     out: list[str] = []
+    size = 0
     r = b.first - 1
     for values, looks in b.rows:
         r += 1
@@ -217,10 +220,13 @@ def _body_xml(ws: Worksheet, b: _Body, styles: _Styles) -> Iterator[str]:
             else:
                 raise TypeError(f"{ws.title}!{ref}: cannot write a {type(value).__name__} in a cell")
         height = f' ht="{15 * lines}" customHeight="1"' if lines > 1 else ""
-        out.append(f'<row r="{rs}"{height}>{"".join(cells)}</row>')
-        if len(out) >= _CHUNK:
+        line = f'<row r="{rs}"{height}>{"".join(cells)}</row>'
+        out.append(line)
+        size += len(line)
+        if size >= _CHUNK:
             yield "".join(out)
             out.clear()
+            size = 0
     if r != b.first + b.count - 1:
         raise ValueError(f"{ws.title}: {r - b.first + 1} rows written, {b.count} announced")
     yield "".join(out)
