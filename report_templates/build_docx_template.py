@@ -347,7 +347,8 @@ def target_table(doc, targets: str) -> None:
                "{{ labels.doc.col_now }}", "{{ labels.col.target_now }}", "{{ labels.col.met }}"],
          [6.0, 1.7, 1.8, 1.8, 2.4, 2.8], [
         [f"{{%tr for t in {targets} %}}"],
-        ["{{ t.label }}{% if t.unit %} ({{ t.unit }}){% endif %}", ("{{ t.baseline }}", "r"),
+        ["{{ t.label }}{% if t.unit %} ({{ t.unit }}){% endif %}{% if t.note %}. {{ t.note }}{% endif %}",
+         ("{{ t.baseline }}", "r"),
          ("{{ t.previous }}", "r"), ("{{ t.value }}", "r"),
          ("{{ t.sign }} {{ t.target_now }} ({{ t.milestone_year }})", "r"),
          ("{{ labels.doc.status[t.status] }}", "c")],

@@ -236,7 +236,8 @@ def test_targets_form_has_last_year_and_the_milestone(annex, sample, project: Pr
         assert _same(row[6], value), t.code
         assert row[7] == pytest.approx(t.milestone(ds.period.year))
         met = t.met(value, ds.period.year)
-        assert row[8] == labels["met"]["unknown" if met is None else ("yes" if met else "no")]
+        status = "not_tracked" if not t.tracked else "no_data" if met is None else ("met" if met else "not_met")
+        assert row[8] == labels["doc"]["status"][status]
 
 
 def test_activities_categories_budget_and_status_add_up(annex, sample, project: Project):

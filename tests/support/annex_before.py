@@ -40,6 +40,7 @@ from xl_bdg.report.annex_form import (
 )
 from xl_bdg.report.build import build_context, report_config
 from xl_bdg.report.context import IndicatorRow, ReportContext, TargetRow
+from xl_bdg.report.targets import annex_label
 from xl_bdg.sanitize import clean
 from xl_bdg.text import is_formula_like
 
@@ -218,7 +219,7 @@ def _targets(wb: Workbook, info: FormInfo) -> None:
             prev, doc["col_now"], lab["col"]["target_now"], lab["col"]["met"], lab["col"]["source"]]
     ws = form_sheet(wb, info, "03", lab["annex"]["sheet_targets"], lab["annex"]["title_targets"], head,
                     [5, 7, 32, 6, 8, 8, 8, 9, 10, 7], repeat_cols=3, chart=True)
-    end = _rows(ws, ([i, t.goal or None, f"{t.label} ({t.sign})", t.unit, t.baseline.value, t.previous.value,
+    end = _rows(ws, ([i, t.goal or None, annex_label(t), t.unit, t.baseline.value, t.previous.value,
                       t.value.value, t.target_now.value, t.met_text, t.figure_from]
                      for i, t in enumerate(ctx.targets, start=1)),
                 [None, None, None, None, DEC, DEC, DEC, DEC, None, None])

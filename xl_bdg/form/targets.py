@@ -48,6 +48,7 @@ class Target:
     indicator: str | None
     measured_by: str
     reason: str = ""
+    reason_en: str = ""
     wording: str = ""
     """The target's full text where it is longer than its label (which is what the report prints)."""
     wording_en: str = ""
@@ -124,7 +125,8 @@ def _target(raw: dict[str, Any], where: str, indicators: set[str]) -> Target:
                   unit=raw.get("unit", ""), direction=raw["direction"], baseline=_num(raw, "baseline", where),
                   baseline_year=baseline_year, t2025=t2025, t2030=t2030, source=nfc(raw.get("source", "")),
                   figure_from=nfc(raw.get("figure_from", "")), indicator=indicator, measured_by=measured_by,
-                  reason=nfc(raw.get("reason", "")), wording=nfc(raw.get("wording", raw["label"])),
+                  reason=nfc(raw.get("reason", "")), reason_en=raw.get("reason_en", raw.get("reason", "")),
+                  wording=nfc(raw.get("wording", raw["label"])),
                   wording_en=raw.get("wording_en", raw.get("label_en", raw["label"])))
 
 

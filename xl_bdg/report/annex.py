@@ -49,6 +49,7 @@ from .annex_form import (
 from .annex_stream import Look, Row, body, save
 from .build import build_context, report_config
 from .context import IndicatorRow, ReportContext, TargetRow
+from .targets import annex_label
 
 __all__ = ["HEADER_ROW", "write_annex"]
 
@@ -202,7 +203,7 @@ def _targets(wb: Workbook, info: FormInfo) -> None:
     plain = [look(PLAIN, fmt) for fmt in [None, None, None, None, DEC, DEC, DEC, DEC, None, None]]
     filled = {met: [*plain[:8], look(PLAIN, fill=MET_FILL if met else NOT_MET_FILL), plain[9]] for met in (True, False)}
     end = body(ws, HEADER_ROW + 1, len(ctx.targets),
-               (([i, t.goal or None, f"{t.label} ({t.sign})", t.unit, t.baseline.value, t.previous.value,
+               (([i, t.goal or None, annex_label(t), t.unit, t.baseline.value, t.previous.value,
                   t.value.value, t.target_now.value, t.met_text, t.figure_from],
                  plain if t.met is None else filled[t.met]) for i, t in enumerate(ctx.targets, start=1)))
     last = foot(ws, info, end - 1)

@@ -48,7 +48,7 @@ def targets_chart(ctx: ReportContext, target: Path) -> Path | None:
     for y, t in zip(ys, rows, strict=True):
         color = UNKNOWN if t.met is None else (MET if t.met else NOT_MET)
         ax.barh(y, t.value.value or 0, color=color, height=0.6)
-        ax.text((t.value.value or 0) + 1, y, str(t.value) if t.value else ctx.labels["met"]["unknown"],
+        ax.text((t.value.value or 0) + 1, y, str(t.value) if t.value else t.met_text,
                 va="center", fontsize=8)
     ax.scatter([t.t2025.value or 0.0 for t in rows], ys, marker="|", s=260, color="black", zorder=3,
                label=lab["targets_2025"])

@@ -247,7 +247,10 @@ class TargetRow:
     milestone_year: int = 2025
     """The year of the milestone that applies to the period (2025 or 2030)."""
     status: str = "no_data"
-    """'met', 'not_met' or 'no_data'."""
+    """'met', 'not_met', 'no_data' (no figure this period) or 'not_tracked' (the province does not follow it)."""
+    note: str = ""
+    """Printed after the label in the target tables: why the province does not track the target (labels.yaml
+    `doc.not_tracked_note` with targets.yaml `reason`); '' for a tracked one."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,15 @@ from ..form.project import Project
 from ..templating import templates_dir as _templates
 from .appendix import documents, unit_texts
 from .context import DocumentRow, IndicatorRow, Para, ReportContext, Topic
-from .synthesis import Writer, activity_highlights, assessment_topics, goal_topics, plain, split_lines
+from .synthesis import (
+    Writer,
+    activity_highlights,
+    assessment_topics,
+    goal_topics,
+    plain,
+    split_lines,
+    targets_summary,
+)
 from .wording import compose, join, mark, sentences
 
 
@@ -137,9 +145,7 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
     goal_list = goal_topics(w, by_code, goals, ctx.targets, ctx.period.year)
     strategy = [t for t in ctx.targets if t.goal]
     year = strategy[0].milestone_year if strategy else ctx.targets_year
-    goals_intro = w.say("w_goals", year=year, source=ctx.targets_source,
-                        met=_n_count(strategy, "met"), known=_n_count(strategy, "met", "not_met"),
-                        not_met=_n_count(strategy, "not_met"), no_data=_n_count(strategy, "no_data"))
+    goals_intro = targets_summary(w, strategy, year, ctx.targets_source)
     edit = editable_sections(lang, templates_dir)
     lines = [by_code[c] for codes in goals.values() for c in codes if c in by_code]
     lines += [rows for sec in ctx.sections for rows in split_lines(sec.rows) if rows[0].code not in in_goals]
@@ -155,6 +161,3 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
                    assessment=assessment, tasks=tasks, recommendations=[r for r in recs if r.paras],
                    next_year=next_year)
 
-
-def _n_count(targets: list[Any], *status: str) -> str:
-    return str(sum(1 for t in targets if t.status in status))

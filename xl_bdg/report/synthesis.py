@@ -116,9 +116,30 @@ class Writer:
 
     def goal_target(self, t: TargetRow) -> Para:
         """'Tỷ lệ … 45,0% (Chưa đạt, mốc 2025: ≥ 60,0%)'; without the figure when there is none."""
-        key = "w_goal_target" if t.value else "w_goal_target_none"
+        key = "w_goal_target_not_tracked" if t.status == "not_tracked" else \
+            "w_goal_target" if t.value else "w_goal_target_none"
         return self.say(key, label=t.label, value=mark("target", t.code, t.value), unit=_unit(t.unit),
                         met=self.doc["status"][t.status], year=t.milestone_year, sign=t.sign, target=t.target_now)
+
+
+#: The statuses a target can have that are neither met nor not met, in the order the summary states them.
+UNASSESSED = ("no_data", "not_tracked")
+
+
+def targets_summary(w: Writer, targets: Sequence[TargetRow], year: int, source: str) -> Para:
+    """'…tỉnh đạt 5/14 chỉ tiêu có số liệu; 9 chỉ tiêu chưa đạt; 2 chỉ tiêu chưa có số liệu; 1 chỉ tiêu tỉnh không
+    theo dõi': the met out of those with a figure (met or not met), then each other kind of target, counted apart,
+    so that the x/y of the summary is the one the target tables give."""
+    count = Counter(t.status for t in targets)
+    rest = [w.say(f"w_goals_{status}", n=_n(count[status])) for status in UNASSESSED if count[status]]
+    return w.say("w_goals", year=year, source=source, met=_n(count["met"]), known=_n(count["met"] + count["not_met"]),
+                 not_met=_n(count["not_met"]), rest=clauses(rest))
+
+
+def clauses(paras: Sequence[Para]) -> Para:
+    """Clauses written one after the other, with nothing between them (each brings its own '; ')."""
+    parts = [part for p in paras for part in p.parts]
+    return compose("{x}", x=Para("".join(p.text for p in parts), parts))
 
 
 def _unit(unit: str) -> str:

@@ -31,6 +31,19 @@ def milestone_year(year: int) -> int:
     return min(max(year, 2025), 2030)
 
 
+def annex_label(t: TargetRow) -> str:
+    """A target's label in the annex: its words, the direction, and why it is not tracked when it is not."""
+    return f"{t.label} ({t.sign}). {t.note}" if t.note else f"{t.label} ({t.sign})"
+
+
+def target_status(t: Target, met: bool | None) -> str:
+    """'not_tracked' for a target the province does not follow (targets.yaml `measured_by: not_tracked`: it has
+    no figure by design, which is not the same as a figure missing this period), else met, not met or no data."""
+    if not t.tracked:
+        return "not_tracked"
+    return "no_data" if met is None else ("met" if met else "not_met")
+
+
 def target_rows(project: Project, dataset: Dataset, period: Period, labels: dict[str, Any],
                 lang: str = "vi", previous: Dataset | None = None,
                 conf: dict[str, Any] | None = None) -> list[TargetRow]:
@@ -41,14 +54,16 @@ def target_rows(project: Project, dataset: Dataset, period: Period, labels: dict
         # the headline: a rate or share in %, a picked value as is; nothing for a target no indicator measures
         value = dataset.value(t.indicator, None) if t.indicator else None
         met = t.met(value, period.year)
-        status = "no_data" if met is None else ("met" if met else "not_met")
+        status = target_status(t, met)
         before = previous.value(t.indicator, None) if previous is not None and t.indicator else None
         out.append(TargetRow(
             t.code, t.indicator or "", t.label_en if lang == "en" else t.label, t.unit,
             "≥" if t.direction == "ge" else "≤", _n(value, 1), _n(t.t2025, 1), _n(t.t2030, 1),
             _n(t.milestone(period.year), 1), met,
-            labels["met"]["unknown" if met is None else ("yes" if met else "no")], t.figure_from,
+            labels["doc"]["status"][status], t.figure_from,
             goal=target_goal(t, goals), baseline=_n(t.baseline, 1),
             baseline_year=str(t.baseline_year) if t.baseline_year else "", previous=_n(before, 1),
-            milestone_year=milestone_year(period.year), status=status))
+            milestone_year=milestone_year(period.year), status=status,
+            note="" if t.tracked else labels["doc"]["not_tracked_note"].format(
+                reason=t.reason_en if lang == "en" else t.reason)))
     return out
