@@ -4,15 +4,20 @@ and the assessment give is the one the tables give. Everything is read back from
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 from docx import Document
 from openpyxl import load_workbook
 
+from xl_bdg.aggregation.combine import combine
+from xl_bdg.dataset import UnitStatus
 from xl_bdg.form.project import Project
 from xl_bdg.report.annex_form import HEADER_ROW
 from xl_bdg.report.build import load_labels
+from xl_bdg.report.write import write_report
+from xl_bdg.validation.validate import validate_file
 
 
 def _report(sample, ext: str) -> Path:
@@ -75,3 +80,55 @@ def test_the_summary_counts_not_tracked_targets_apart(sample, project: Project) 
     strategy = [t for t in project.targets if t.set == "strategy"]
     n = sum(1 for t in strategy if not t.tracked)
     assert doc["w_goals_not_tracked"].format(n=n) in intro
+
+
+# --- 0 out of 0 ---------------------------------------------------------------------------------------------------
+def test_a_rate_of_none_out_of_none_reads_no_case(project: Project, make_workbook, tmp_path: Path) -> None:
+    """A commune that detected no victim (0 reached out of 0 detected) has nothing to rate: the report, its target
+    table and the annex say 'không phát sinh', not 0 % nor 'no data'."""
+    unit, period = "XA-EAKAO", project.period("2026-FY")
+    u = project.registry.get(unit)
+    measured = {t.indicator: t for t in project.targets if t.indicator}
+    ind = next(i for i in project.form.indicators if i.agg == "ratio" and i.code in measured
+               and i.applies(u.code, u.kind, period.kind, period.year))
+
+    def none_of_none(d: dict) -> None:
+        d["indicators"][ind.key(ind.numerator)] = 0
+        d["indicators"][ind.key(ind.denominator)] = 0
+
+    sub, report = validate_file(make_workbook(unit, period.code, edit=none_of_none), project)
+    assert sub is not None and report.ok, report.findings
+    received = dt.datetime.combine(period.deadline, dt.time(9))
+    status_row = UnitStatus(u.code, u.name, u.kind, project.registry.root, "accepted", received_at=received,
+                            on_time=True, versions=1, used_sha256="0" * 64)
+    ds = combine(project, period, {unit: sub}, [status_row])
+    files = write_report(project, ds, tmp_path / "out")
+    labels = load_labels("vi")
+    words, status = labels["no_case"], labels["doc"]["status"]
+
+    body = [p.text for p in Document(str(files.docx)).paragraphs]
+    assert any(labels["doc"]["w_no_case"].format(label=ind.label) in t for t in body)
+    tables = [[[c.text for c in r.cells] for r in t.rows] for t in Document(str(files.docx)).tables]
+    lines = [r for rows in tables for r in rows if r[0] == ind.label]
+    assert lines and all(r[2] == words for r in lines), lines
+    target = measured[ind.code]
+    assert _row_of(target_tables(files.docx), target.label)[-1] == status["no_case"]
+    # an indicator no unit reported is still 'no figure', not 'no case'
+    unreported = next(i for i in project.form.indicators if i.agg == "ratio" and ds.figure(i.code) is not None
+                      and ds.figure(i.code).units == 0 and i.asked(period.kind, period.year))
+    assert [r[2] for rows in tables for r in rows if r[0] == unreported.label][:1] == [labels["no_data"]]
+
+    wb = load_workbook(files.annex)
+    province = wb[labels["annex"]["sheet_province"]]
+    row = next(r for r in province.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[1] == ind.code)
+    assert row[4] == words and row[7] == status["no_case"]
+    by_kind = next(ws for ws in wb.worksheets if ws.title.startswith("02"))
+    head = [c.value for c in by_kind[HEADER_ROW]]
+    row = next(r for r in by_kind.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[1] == ind.code)
+    assert row[4] == words and row[head.index(u.name)] == words
+    targets = wb[labels["annex"]["sheet_targets"]]
+    row = next(r for r in targets.iter_rows(min_row=HEADER_ROW + 1, values_only=True)
+               if str(r[2]).startswith(target.label))
+    assert row[8] == status["no_case"]
+    html = files.html.read_text(encoding="utf-8")
+    assert labels["doc"]["w_no_case"].format(label=ind.label) in html

@@ -39,7 +39,7 @@ from xl_bdg.report.annex_form import (
     form_sheet,
 )
 from xl_bdg.report.build import build_context, report_config
-from xl_bdg.report.context import IndicatorRow, ReportContext, TargetRow
+from xl_bdg.report.context import IndicatorRow, ReportContext, TargetRow, cell_value
 from xl_bdg.report.targets import annex_label
 from xl_bdg.sanitize import clean
 from xl_bdg.text import is_formula_like
@@ -155,7 +155,7 @@ def _province(wb: Workbook, info: FormInfo) -> None:
             no += row.level == 0
             code = row.fig_id.partition("|")[0]
             tgt = targets.get(code) if row.level == 0 and not row.heading else None
-            values = [*_line(row, no), None if row.heading else row.value.value,
+            values = [*_line(row, no), None if row.heading else lab["no_case"] if row.no_case else row.value.value,
                       None if row.heading else row.units.value,
                       f"{tgt.sign} {tgt.target_now}" if tgt else None, tgt.met_text if tgt else None]
             fmt = INT if row.value.decimals == 0 else DEC
@@ -198,9 +198,11 @@ def _by_kind(wb: Workbook, info: FormInfo, dataset: Dataset) -> None:
                 no += row.level == 0
                 code, _, fid = row.fig_id.partition("|")
                 fmt = INT if row.value.decimals == 0 else DEC
+                nil, kind_scope = lab["no_case"], f"kind:{kind_id}"
                 values = [*_line(row, no),
-                          None if row.heading else dataset.value(code, fid or None, f"kind:{kind_id}"),
-                          *(None if row.heading else dataset.value(code, fid or None, u.code) for u in units)]
+                          None if row.heading else cell_value(dataset.figure(code, fid or None, kind_scope), nil),
+                          *(None if row.heading else cell_value(dataset.figure(code, fid or None, u.code), nil)
+                            for u in units)]
                 _rows(ws, [values], [None, None, None, None, *([fmt] * (len(units) + 1))], r,
                       ITALIC if row.level else PLAIN, fit=False)
                 r += 1

@@ -48,7 +48,7 @@ from .annex_form import (
 )
 from .annex_stream import Look, Row, body, save
 from .build import build_context, report_config
-from .context import IndicatorRow, ReportContext, TargetRow
+from .context import IndicatorRow, ReportContext, TargetRow, cell_value
 from .targets import annex_label
 
 __all__ = ["HEADER_ROW", "write_annex"]
@@ -131,7 +131,7 @@ def _province(wb: Workbook, info: FormInfo) -> None:
                 no += row.level == 0
                 code = row.fig_id.partition("|")[0]
                 tgt = targets.get(code) if row.level == 0 and not row.heading else None
-                values = [*_line(row, no), None if row.heading else row.value.value,
+                values = [*_line(row, no), None if row.heading else lab["no_case"] if row.no_case else row.value.value,
                           None if row.heading else row.units.value,
                           f"{tgt.sign} {tgt.target_now}" if tgt else None, tgt.met_text if tgt else None]
                 font = ITALIC if row.level else PLAIN
@@ -164,15 +164,17 @@ def _by_kind(wb: Workbook, info: FormInfo, dataset: Dataset) -> None:
                         [5, 8, 34, 9, 11, *([10] * len(units))], repeat_cols=5)
         sections = [sec for sec in ctx.sections if sec.rows]
         end = body(ws, HEADER_ROW + 1, sum(1 + len(sec.rows) for sec in sections),
-                   _by_kind_rows(sections, dataset, kind_id, [u.code for u in units], len(head)))
+                   _by_kind_rows(sections, dataset, kind_id, [u.code for u in units], len(head), lab["no_case"]))
         for col in range(5, len(head) + 1):
             restyle(ws.cell(row=HEADER_ROW, column=col), alignment=TURNED)
         ws.row_dimensions[HEADER_ROW].height = 130
         foot(ws, info, end - 1)
 
 
-def _by_kind_rows(sections: list[Any], dataset: Dataset, kind_id: str, units: list[str], width: int) -> Iterator[Row]:
-    """A form by unit's rows: each indicator's kind total, then its value in every unit (one column each)."""
+def _by_kind_rows(sections: list[Any], dataset: Dataset, kind_id: str, units: list[str], width: int,
+                  no_case: str) -> Iterator[Row]:
+    """A form by unit's rows: each indicator's kind total, then its value in every unit (one column each); a rate
+    of 0 out of 0 reads `no_case`."""
     looks: dict[tuple[int, str], list[Look]] = {}  # one list per (level, format): thousands of columns alike
     no = 0
     for sec in sections:
@@ -187,8 +189,9 @@ def _by_kind_rows(sections: list[Any], dataset: Dataset, kind_id: str, units: li
                 looks[key] = [look(font)] * 4 + [look(font, fmt)] * (width - 4)
             field = fid or None
             values = [*_line(row, no),
-                      None if row.heading else dataset.value(code, field, f"kind:{kind_id}"),
-                      *((None,) * len(units) if row.heading else (dataset.value(code, field, u) for u in units))]
+                      None if row.heading else cell_value(dataset.figure(code, field, f"kind:{kind_id}"), no_case),
+                      *((None,) * len(units) if row.heading
+                        else (cell_value(dataset.figure(code, field, u), no_case) for u in units))]
             yield values, looks[key]
 
 

@@ -36,6 +36,7 @@ from .context import (  # noqa: F401
     _n,
     field_docs,
     fmt_num,
+    no_case,
     parse_num,
     undocumented_fields,
 )
@@ -91,9 +92,11 @@ def _rows(dataset: Dataset, ind: Indicator, labels: dict[str, Any], en: bool = F
 
     def line(fid: str | None, text: str, unit_text: str, level: int, heading: bool = False) -> IndicatorRow:
         fig = dataset.figure(ind.code, fid)
-        return IndicatorRow(f"{ind.code}|{fid or ''}", ind.code, text, unit_text,
-                            _n(None if heading or fig is None else fig.value, _decimals(ind, fid)),
-                            _n(fig.units if fig else None), level, heading)
+        none = not heading and no_case(fig)
+        value = Num(None if heading or fig is None else fig.value, _decimals(ind, fid),
+                    labels["no_case"] if none else "—")
+        return IndicatorRow(f"{ind.code}|{fid or ''}", ind.code, text, unit_text, value,
+                            _n(fig.units if fig else None), level, heading, none)
 
     def field_unit(fid: str) -> str:
         if ind.field_agg(ind.field(fid)) == "share":

@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from ..dataset import Figure
 from ..text import number
 
 
@@ -39,9 +40,11 @@ class Num:
 
     value: float | None
     decimals: int = 0
+    empty: str = "—"
+    """What is printed when there is no value: '—', or the words saying why ('không phát sinh')."""
 
     def __str__(self) -> str:
-        return fmt_num(self.value, self.decimals)
+        return fmt_num(self.value, self.decimals, self.empty)
 
     def __bool__(self) -> bool:
         return self.value is not None
@@ -49,6 +52,20 @@ class Num:
 
 def _n(value: float | None, decimals: int = 0) -> Num:
     return Num(None if value is None else float(value), decimals)
+
+
+def no_case(fig: Figure | None) -> bool:
+    """A rate or share of 0 out of 0 from units that did report: nothing arose to count (no trafficking victim came
+    back, so none to support), which is neither 0 % nor a figure missing."""
+    return (fig is not None and fig.agg in ("ratio", "share") and fig.units > 0 and fig.value is None
+            and not fig.numerator and not fig.denominator)
+
+
+def cell_value(fig: Figure | None, no_case_text: str) -> float | str | None:
+    """A figure as a spreadsheet cell holds it: the number, the words for 0 out of 0, or nothing."""
+    if no_case(fig):
+        return no_case_text
+    return fig.value if fig is not None else None
 
 
 # --- the context ---------------------------------------------------------------------------------------------
@@ -146,6 +163,8 @@ class IndicatorRow:
     """0 for the indicator line, 1 for a field under it."""
     heading: bool
     """True when the line only heads its fields and has no value of its own."""
+    no_case: bool = False
+    """A rate of 0 out of 0: the value prints 'không phát sinh' (labels.yaml `no_case`), not 0 % nor '—'."""
 
 
 @dataclass(frozen=True)
@@ -247,7 +266,8 @@ class TargetRow:
     milestone_year: int = 2025
     """The year of the milestone that applies to the period (2025 or 2030)."""
     status: str = "no_data"
-    """'met', 'not_met', 'no_data' (no figure this period) or 'not_tracked' (the province does not follow it)."""
+    """'met', 'not_met', 'no_data' (no figure this period), 'no_case' (a rate of 0 out of 0: nothing arose to
+    assess) or 'not_tracked' (the province does not follow it)."""
     note: str = ""
     """Printed after the label in the target tables: why the province does not track the target (labels.yaml
     `doc.not_tracked_note` with targets.yaml `reason`); '' for a tracked one."""

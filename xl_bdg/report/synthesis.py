@@ -62,6 +62,8 @@ class Writer:
         main = subs.get("T") if head.heading else head
         if main is None and head.heading:
             return self.fields(head, list(subs.items()))
+        if main is not None and main.no_case:
+            return self.say("w_no_case", label=head.label)
         if main is None or not main.value:
             return self.say("w_no_value", label=head.label)
         unit = main.unit if main.unit in ("", "%") or main.unit.startswith("/") else f" {main.unit}"
@@ -116,14 +118,14 @@ class Writer:
 
     def goal_target(self, t: TargetRow) -> Para:
         """'Tỷ lệ … 45,0% (Chưa đạt, mốc 2025: ≥ 60,0%)'; without the figure when there is none."""
-        key = "w_goal_target_not_tracked" if t.status == "not_tracked" else \
+        key = "w_goal_target_plain" if t.status in ("not_tracked", "no_case") else \
             "w_goal_target" if t.value else "w_goal_target_none"
         return self.say(key, label=t.label, value=mark("target", t.code, t.value), unit=_unit(t.unit),
                         met=self.doc["status"][t.status], year=t.milestone_year, sign=t.sign, target=t.target_now)
 
 
 #: The statuses a target can have that are neither met nor not met, in the order the summary states them.
-UNASSESSED = ("no_data", "not_tracked")
+UNASSESSED = ("no_data", "no_case", "not_tracked")
 
 
 def targets_summary(w: Writer, targets: Sequence[TargetRow], year: int, source: str) -> Para:

@@ -11,7 +11,7 @@ from typing import Any
 from ..dataset import Dataset
 from ..form.project import Project, Target
 from ..periods import Period
-from .context import TargetRow, _n
+from .context import TargetRow, _n, no_case
 
 
 def indicator_goals(conf: dict[str, Any]) -> dict[str, int]:
@@ -36,11 +36,14 @@ def annex_label(t: TargetRow) -> str:
     return f"{t.label} ({t.sign}). {t.note}" if t.note else f"{t.label} ({t.sign})"
 
 
-def target_status(t: Target, met: bool | None) -> str:
+def target_status(t: Target, met: bool | None, none: bool = False) -> str:
     """'not_tracked' for a target the province does not follow (targets.yaml `measured_by: not_tracked`: it has
-    no figure by design, which is not the same as a figure missing this period), else met, not met or no data."""
+    no figure by design, which is not the same as a figure missing this period); 'no_case' when its rate is 0 out
+    of 0 (nothing arose to assess); else met, not met or no data."""
     if not t.tracked:
         return "not_tracked"
+    if none:
+        return "no_case"
     return "no_data" if met is None else ("met" if met else "not_met")
 
 
@@ -54,7 +57,7 @@ def target_rows(project: Project, dataset: Dataset, period: Period, labels: dict
         # the headline: a rate or share in %, a picked value as is; nothing for a target no indicator measures
         value = dataset.value(t.indicator, None) if t.indicator else None
         met = t.met(value, period.year)
-        status = target_status(t, met)
+        status = target_status(t, met, no_case(dataset.figure(t.indicator)) if t.indicator else False)
         before = previous.value(t.indicator, None) if previous is not None and t.indicator else None
         out.append(TargetRow(
             t.code, t.indicator or "", t.label_en if lang == "en" else t.label, t.unit,
