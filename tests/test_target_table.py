@@ -132,3 +132,59 @@ def test_a_rate_of_none_out_of_none_reads_no_case(project: Project, make_workboo
     assert row[8] == status["no_case"]
     html = files.html.read_text(encoding="utf-8")
     assert labels["doc"]["w_no_case"].format(label=ind.label) in html
+
+
+# --- the x/y of the summary and the assessment -------------------------------------------------------------------
+def _blocks(path: Path) -> list[str | list[list[str]]]:
+    """The Word body in order: a paragraph's text, or a table's rows."""
+    doc = Document(str(path))
+    paras = {p._p: p.text for p in doc.paragraphs}
+    tables = {t._tbl: [[c.text for c in r.cells] for r in t.rows] for t in doc.tables}
+    return [paras.get(el, tables.get(el, "")) for el in doc.element.body.iterchildren()]
+
+
+def _pattern(sentence: str) -> re.Pattern[str]:
+    """A labels.yaml sentence as a regular expression: {met}, {known}, {n} are numbers, other blanks any words."""
+    out = ""
+    for literal, name in re.findall(r"([^{]*)(?:\{(\w+)\})?", sentence):
+        out += re.escape(literal)
+        if name in ("met", "known", "n", "not_met"):
+            out += rf"(?P<{name}>\d+)"
+        elif name:
+            out += ".*?"
+    return re.compile(out)
+
+
+def test_the_counts_of_targets_met_agree_with_the_target_tables(sample, project: Project) -> None:
+    labels = load_labels("vi")
+    doc, status = labels["doc"], labels["doc"]["status"]
+    goal_titles = set(labels["goals"].values())
+    heading, assessed = "", []
+    paras: list[str] = []
+    for block in _blocks(_report(sample, "docx")):
+        if isinstance(block, str):
+            paras.append(block)
+            if re.match(r"\d+\. ", block):
+                heading = block.split(". ", 1)[1]
+            continue
+        head = block[0] if block else []
+        if head and head[-1] == labels["col"]["met"] and head[1] == doc["col_baseline"] and heading in goal_titles:
+            assessed += [row[-1] for row in block[1:]]
+    met, not_met = assessed.count(status["met"]), assessed.count(status["not_met"])
+    assert met and not_met and len(assessed) == sum(1 for t in project.targets if t.set == "strategy")
+
+    said = []
+    for key in ("w_goals", "w_results_targets"):
+        found = [m for p in paras if (m := _pattern(doc[key]).search(p))]
+        assert len(found) == 1, key
+        said.append((int(found[0]["met"]), int(found[0]["known"])))
+    assert said == [(met, met + not_met)] * 2
+    limits = [m for p in paras if (m := _pattern(doc["w_limits_targets"]).search(p))]
+    assert [int(m["n"]) for m in limits] == [not_met]
+    intro = next(m for p in paras if (m := _pattern(doc["w_goals"]).search(p)))
+    assert int(intro["not_met"]) == not_met
+    # the others are stated apart, each as many as the tables show
+    for key in ("no_data", "no_case", "not_tracked"):
+        n = assessed.count(status[key])
+        clause = doc[f"w_goals_{key}"].format(n=n)
+        assert (clause in intro.string) == bool(n), key

@@ -231,8 +231,8 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
         budget_columns=[c.label_en if en else c.label for c in project.form.budget.columns],
         budget=budget, budget_total=budget_total, targets=targets,
         targets_source=project.targets_source, targets_year=min(max(period.year, 2025), 2030),
-        targets_met=_n(sum(1 for t in targets if t.met)),
-        targets_known=_n(sum(1 for t in targets if t.met is not None)),
+        targets_met=_n(sum(1 for t in targets if t.goal and t.status == "met")),
+        targets_known=_n(sum(1 for t in targets if t.goal and t.status in ("met", "not_met"))),
         statuses=statuses, charts=charts or {},
     )
     return fill_outline(ctx, project, dataset, conf, previous, templates_dir)

@@ -437,9 +437,10 @@ class ReportContext:
     targets_year: int
     """The year whose milestone the period is held to: 2025 up to 2025, then the year itself, 2030 from 2030."""
     targets_met: Num
-    """How many targets are met."""
+    """How many of the Strategy's targets are met (the x of section II's and section III's x/y)."""
     targets_known: Num
-    """How many targets have a figure."""
+    """How many of the Strategy's targets are met or not met (the y): those without a figure, with no case and
+    not tracked are counted apart, as are another programme's targets (QĐ 1790)."""
     statuses: list[StatusRow]
     """Every unit's submission, in registry order."""
     charts: dict[str, Chart]

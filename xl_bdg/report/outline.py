@@ -151,7 +151,8 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
     lines += [rows for sec in ctx.sections for rows in split_lines(sec.rows) if rows[0].code not in in_goals]
     assessment = assessment_topics(w, ctx, lines, list(edit.get("causes", [])), dataset)
     next_year = ctx.period.year + 1
-    tasks = [plain(t.replace("{year}", str(next_year))) for t in edit.get("tasks", [])]
+    tasks = [plain(t.replace("{year}", str(next_year)).replace("{milestone}", str(year)))
+             for t in edit.get("tasks", [])]
     recs = [Topic("to_ministry", "1", doc["t_to_ministry"], [plain(t) for t in edit.get("to_ministry", [])]),
             Topic("to_government", "2", doc["t_to_government"], [plain(t) for t in edit.get("to_government", [])])]
     opening = compose(doc["opening"], issuer=ctx.office.name, ministry=ctx.office.ministry, period=ctx.period.title,

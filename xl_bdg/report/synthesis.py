@@ -134,8 +134,9 @@ def targets_summary(w: Writer, targets: Sequence[TargetRow], year: int, source: 
     so that the x/y of the summary is the one the target tables give."""
     count = Counter(t.status for t in targets)
     rest = [w.say(f"w_goals_{status}", n=_n(count[status])) for status in UNASSESSED if count[status]]
-    return w.say("w_goals", year=year, source=source, met=_n(count["met"]), known=_n(count["met"] + count["not_met"]),
-                 not_met=_n(count["not_met"]), rest=clauses(rest))
+    return w.say("w_goals", year=year, source=source, met=mark("sum", "targets_met", _n(count["met"])),
+                 known=mark("sum", "targets_known", _n(count["met"] + count["not_met"])),
+                 not_met=mark("sum", "targets_not_met", _n(count["not_met"])), rest=clauses(rest))
 
 
 def clauses(paras: Sequence[Para]) -> Para:
@@ -207,19 +208,27 @@ def assessment_topics(w: Writer, ctx: ReportContext, lines: list[list[IndicatorR
     """Section III: what was achieved, what falls short (targets off track, falls, late and faulty reports), why."""
     s, doc = ctx.summary, w.doc
     year = ctx.targets[0].milestone_year if ctx.targets else ctx.targets_year
-    met = [t for t in ctx.targets if t.status == "met"]
-    not_met = [t for t in ctx.targets if t.status == "not_met"]
-    no_data = [t for t in ctx.targets if t.status == "no_data"]
+    # The Strategy's targets, counted as section II counts them (met out of met or not met); another programme's
+    # targets (QĐ 1790) are stated apart, never added into the Strategy's x/y.
+    strategy = [t for t in ctx.targets if t.goal]
+    met = [t for t in strategy if t.status == "met"]
+    not_met = [t for t in strategy if t.status == "not_met"]
+    no_data = [t for t in strategy if t.status == "no_data"]
     rises, falls = w.moves(lines)
     results = [w.say("w_results_activities", activities=mark("sum", "activities", s.activities),
                      participants=mark("sum", "participants", s.participants), female_pct=s.female_pct,
                      budget_spent=mark("sum", "budget_spent", s.budget_spent))]
     if met:
         results.append(w.say("w_results_targets", met=mark("sum", "targets_met", _n(len(met))),
-                             known=_n(len(met) + len(not_met)), items=w.join([w.target_item(t) for t in met])))
+                             known=mark("sum", "targets_known", _n(len(met) + len(not_met))),
+                             items=w.join([w.target_item(t) for t in met])))
+    others = [t for t in ctx.targets if not t.goal and t.status in ("met", "not_met")]
+    if others:
+        results.append(w.say("w_results_other_targets", met=_n(sum(t.status == "met" for t in others)),
+                             known=_n(len(others))))
     if rises:
         results.append(w.say("w_results_rises", previous=ctx.previous, items=join(rises, doc, len(rises))))
-    limits = [w.say("w_limits_targets", n=_n(len(not_met)), year=year,
+    limits = [w.say("w_limits_targets", n=mark("sum", "targets_not_met", _n(len(not_met))), year=year,
                     items=w.join([w.target_item(t) for t in not_met]))
               if not_met else w.say("w_limits_none", year=year)]
     if falls:
