@@ -372,6 +372,7 @@ def build_report(target: Path) -> None:
     rule(doc, 3, 16.5)
     addressees(doc)
     para(doc, "{{ opening.text }}", first=1)
+    para(doc, "{{ comparison.text }}", first=1)
 
     heading(doc, "{{ labels.doc.s1 }}")
     tag(doc, "{%p for t in direction %}")

@@ -38,8 +38,9 @@ from .common import (
     say,
 )
 
-#: The season `xl-bdg demo` plays: the year, after its half-year.
-DEMO_PERIOD, DEMO_PREVIOUS = "2026-FY", "2026-H1"
+#: The season `xl-bdg demo` plays: the year, after the year before (what the report compares with) and its own
+#: half-year (the year's cross-checks against it).
+DEMO_PERIOD, DEMO_EARLIER = "2026-FY", ("2025-FY", "2026-H1")
 
 
 def _dataset(schemas: Path | None, period: str, ledger: Path, w: Words) -> tuple[Project, Period, Ledger, Dataset]:
@@ -190,7 +191,8 @@ def demo_command(out: OutOpt = Path("demo-output"), lang: LangOpt = "vi", schema
         raise fail(str(exc)) from None
     start = time.perf_counter()
     with _demo_steps(w, voice) as step:
-        result = run_demo(out, project, project.period(DEMO_PERIOD), previous=project.period(DEMO_PREVIOUS),
+        result = run_demo(out, project, project.period(DEMO_PERIOD),
+                          earlier=[project.period(code) for code in DEMO_EARLIER],
                           lang=w.lang, step=step)
     if voice.quiet:
         for line in next_commands(out, result.period):

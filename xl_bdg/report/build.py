@@ -194,6 +194,10 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
     labels = load_labels(lang, templates_dir)
     conf = report_config(templates_dir)
     period = dataset.period
+    if previous is not None and (previous.period.kind != period.kind or previous.period.year >= period.year):
+        # A year compared with its own half-year reads as growth that is only the second half: like with like only.
+        raise ValueError(f"the report of {period.code} compares with the same period of an earlier year, "
+                         f"not with {previous.period.code} (report.history.previous_dataset)")
     en = lang == "en"
     sections = []
     narratives = _narratives(project, dataset, en)

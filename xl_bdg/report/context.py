@@ -453,6 +453,8 @@ class ReportContext:
     """The year the tasks of section IV are for."""
     opening: Para = Para("", [])
     """The opening paragraph."""
+    comparison: Para = Para("", [])
+    """Which period the figures are compared with (the same period a year before), or that the ledger has none."""
     direction: list[Topic] = field(default_factory=list)
     """Section I: direction, documents issued, implementation (the groups that are no Strategy goal), intake."""
     goals_intro: Para = Para("", [])

@@ -11,7 +11,8 @@ from ..periods import Period
 
 
 def previous_period(project: Project, period: Period) -> Period:
-    """The same kind of period one year earlier."""
+    """The same kind of period one year earlier: 2025-FY for 2026-FY, 2025-H1 for 2026-H1 (never 2026-H1 for
+    2026-FY: a year against its own first half is no change)."""
     return project.period(f"{period.year - 1}-{period.kind}")
 
 

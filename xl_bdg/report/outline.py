@@ -17,6 +17,7 @@ from ..form.project import Project
 from ..templating import templates_dir as _templates
 from .appendix import documents, unit_texts
 from .context import DocumentRow, IndicatorRow, Para, ReportContext, Topic
+from .history import previous_period
 from .synthesis import (
     Writer,
     activity_highlights,
@@ -122,6 +123,8 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
     prev_title = ""
     if previous is not None:
         prev_title = previous.period.title(lang)
+    same_period = previous_period(project, dataset.period).title(lang)
+    comparison = compose(doc["compared" if previous is not None else "not_compared"], previous=same_period)
     w = Writer(labels, conf, previous, prev_title)
     by_code = _rows_by_indicator(ctx)
     goals: dict[str, list[str]] = {str(k): list(v) for k, v in (conf.get("goals") or {}).items()}
@@ -158,7 +161,7 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
     opening = compose(doc["opening"], issuer=ctx.office.name, ministry=ctx.office.ministry, period=ctx.period.title,
                       start=ctx.period.start,
                       end=ctx.period.end, province=ctx.province_text)
-    return replace(ctx, opening=opening, direction=direction, goals_intro=goals_intro, goals=goal_list,
-                   assessment=assessment, tasks=tasks, recommendations=[r for r in recs if r.paras],
+    return replace(ctx, opening=opening, comparison=comparison, direction=direction, goals_intro=goals_intro,
+                   goals=goal_list, assessment=assessment, tasks=tasks, recommendations=[r for r in recs if r.paras],
                    next_year=next_year)
 

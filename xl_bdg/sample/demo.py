@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from ..form.registry import Unit
 from ..ledger.intake import intake
 from ..ledger.store import Ledger
 from ..periods import Period
+from ..report.history import previous_dataset
 from ..report.letters import write_letters
 from ..report.write import write_report
 from ..workbook.fill import fill_into
@@ -204,16 +205,19 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0))
 
 
-def run_demo(out_dir: Path, project: Project, per: Period, *, previous: Period | None = None,
+def run_demo(out_dir: Path, project: Project, per: Period, *, earlier: Sequence[Period] = (),
              units: list[str] | None = None, lang: str = "vi", workers: int | None = None,
              step: Callable[[str], None] | None = None) -> DemoResult:
-    """Play the whole job into `out_dir` and return where everything is (`units` limits the province, for tests)."""
+    """Play the whole job into `out_dir` and return where everything is (`units` limits the province, for tests).
+
+    `earlier` are seasons played before `per`, every unit on time and clean (the year before, the half-year): the
+    report compares with the same period a year before when one of them is it (report.history), as
+    `xl-bdg report` does; a half-year gives the year's cross-checks (fy-below-h1) and is never compared with."""
     chosen = units_for(project, per, units)
     roles = plan_roles(chosen)
-    plans = [(per, roles)]
-    if previous is not None:
-        prev = previous
-        plans.insert(0, (prev, {u.code: Role(u.code) for u in units_for(project, prev, [u.code for u in chosen])}))
+    plans = [(prev, {u.code: Role(u.code) for u in units_for(project, prev, [u.code for u in chosen])})
+             for prev in earlier]
+    plans.append((per, roles))
     result = DemoResult(out_dir=out_dir, period=per.code, roles=roles)
     say = step or (lambda _msg: None)
     clock = time.perf_counter()
@@ -230,8 +234,7 @@ def run_demo(out_dir: Path, project: Project, per: Period, *, previous: Period |
     say("intake")
     ledger_path = out_dir / "ledger.sqlite"
     with Ledger(ledger_path) as ledger:
-        if previous is not None:
-            prev = previous
+        for prev in earlier:
             intake(ledger, [p for _, _, p in written[prev.code]], project,
                    received_at=_at(prev.deadline - dt.timedelta(days=3), 9), workers=workers)
         files = written[per.code]
@@ -249,8 +252,8 @@ def run_demo(out_dir: Path, project: Project, per: Period, *, previous: Period |
         result.dataset, result.statuses = ds, ds.statuses
         lap("aggregate")
         say("report")
-        before = aggregate(project, ledger, previous, checks=False) if previous is not None else None
-        files_out = write_report(project, ds, out_dir / "report", lang=lang, previous=before)
+        files_out = write_report(project, ds, out_dir / "report", lang=lang,
+                                 previous=previous_dataset(project, ledger, per))
         lap("report")
         say("letters")
         result.letters = write_letters(project, ledger, ds, out_dir / "letters", lang=lang)
