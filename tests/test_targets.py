@@ -119,3 +119,27 @@ def test_qd1790_targets_are_all_listed_and_kept_out_of_the_strategy(project: Pro
     assert not set(qd) & {t.code for t in project.targets_of("strategy")}
     for t in qd.values():
         assert t.tracked or t.reason, t.code
+
+
+def test_a_target_is_judged_on_the_figures_as_printed() -> None:
+    # COM_01 in the demo: 153.491 of 239.836 people = 63,998 %, printed "64,0" beside "≥ 64,0" (the 2026 milestone)
+    # and marked "Chưa đạt" — a contradiction on the page the office signs
+    com = _target(t2025=60.0, t2030=80.0)
+    assert com.milestone(2026) == pytest.approx(64.0)
+    assert com.met(100 * 153491 / 239836, 2026) is True
+    assert com.met(63.94, 2026) is False  # printed 63,9: below
+    srb = _target(direction="le", t2025=111.0, t2030=109.0, unit="")  # 2026: ≤ 110,6
+    assert srb.met(110.64, 2026) is True and srb.met(110.66, 2026) is False
+
+
+def test_every_target_row_agrees_with_its_printed_figures(sample, project: Project) -> None:
+    from xl_bdg.report.build import build_context
+    from xl_bdg.report.context import parse_num
+
+    rows = [t for g in build_context(project, sample.dataset).goals for t in g.targets]
+    judged = [t for t in rows if t.met is not None]
+    assert judged, "the sample has judged targets: the check can fail"
+    for t in judged:
+        value, goal = parse_num(str(t.value)), parse_num(str(t.target_now))
+        assert value is not None and goal is not None
+        assert t.met == (value >= goal if t.sign == "≥" else value <= goal), (t.code, str(t.value), str(t.target_now))

@@ -26,6 +26,8 @@ MEASURED_BY = ("units", "statistics", "not_tracked")
 #: The Strategy's milestone years: the 2025 values hold up to 2025, the 2030 values from 2030.
 MID_YEAR = 2025
 END_YEAR = 2030
+#: The digits after the decimal separator a target's figure and milestone are printed with, and judged at.
+PRINTED_DECIMALS = 1
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,15 @@ class Target:
         return round(self.t2025 + step, 4)
 
     def met(self, value: float | None, year: int) -> bool | None:
-        """Whether `value` meets this target's milestone for `year`; None when the value or the milestone is unknown."""
+        """Whether `value` meets this target's milestone for `year`, both taken as the report prints them (to
+        `PRINTED_DECIMALS`); None when the value or the milestone is unknown."""
         goal = self.milestone(year)
         if value is None or goal is None:
             return None
-        return value >= goal if self.direction == "ge" else value <= goal
+        # Judged on the printed figures: 63,96 % printed "64,0" beside "≥ 64,0" and marked "not reached" reads as an
+        # error to whoever signs the report, and the province reports 64,0 %, not 63,96 %.
+        shown, goal = round(value, PRINTED_DECIMALS), round(goal, PRINTED_DECIMALS)
+        return shown >= goal if self.direction == "ge" else shown <= goal
 
     @property
     def tracked(self) -> bool:
