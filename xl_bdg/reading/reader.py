@@ -334,7 +334,10 @@ class _Reader:
         xml = self.insp.sheet_xml(title)
         limit = self.form.activity_max_rows
         tags = self.insp.sheet_rows(title)
-        if xml is None or (tags if tags is not None else row_tags(xml)) <= limit:
+        # `row` occurs at least once in each tag `row_tags` counts: one pass gives a bound, the exact count only
+        # when the bound is over the limit.
+        if xml is None or (tags if tags is not None else xml.count(b"row")) <= limit or (
+                tags is None and row_tags(xml) <= limit):
             return False
         count = filled_rows(xml, self.lay.activity_first_row)
         if count > limit:
