@@ -348,6 +348,22 @@ def test_far_away_cell_refused(project: Project, clean: Path, tmp_path: Path) ->
     assert read(path, project) == (None, [("sheet-too-large", lay.sheet["narrative"], None)])
 
 
+def test_row_tags_alone_past_the_box_refused(project: Project, clean: Path, tmp_path: Path) -> None:
+    """120,000 empty row tags and no far reference: the box (rows × 26 columns) is over the cap, refused before
+    parsing (the safety pass skips counting the tags only in XML too short to hold that many, issue 16)."""
+    lay = layout_for(project.form)
+    member = sheet_member(clean, lay.sheet["narrative"])
+    rows = zip_members(clean)[member].count(b"<row") + 120_000
+
+    def edit(members: dict[str, bytes]) -> None:
+        members[member] = members[member].replace(b"</sheetData>", b"<row/>" * 120_000 + b"</sheetData>", 1)
+
+    path = rewrite_zip(clean, tmp_path / "rows.xlsx", edit)
+    sub, findings = read_submission(path, project)
+    assert (sub, [(f.code, f.sheet, f.value) for f in findings]) == (
+        None, [("sheet-too-large", lay.sheet["narrative"], f"{rows:,} × 26")])
+
+
 def test_values_after_a_long_gap_are_reported(project: Project, make_workbook) -> None:
     lay = layout_for(project.form)
 
