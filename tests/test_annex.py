@@ -19,7 +19,7 @@ from support.office import convert
 
 from xl_bdg.form.project import Project
 from xl_bdg.report.annex import HEADER_ROW, write_annex
-from xl_bdg.report.annex_form import PAGE_WIDTH, print_scale
+from xl_bdg.report.annex_form import CM_PER_UNIT, PAGE_WIDTH, print_scale
 from xl_bdg.report.build import load_labels
 from xl_bdg.report.issuer import report_issuer
 from xl_bdg.templating import TEMPLATES_DIR
@@ -286,6 +286,16 @@ def test_native_charts_are_labelled_in_words(annex):
         ws = wb[sheet.strip("'")]
         values = [c.value for row in ws[cells.replace("$", "")] for c in row]
         assert values and not [v for v in values if isinstance(v, str) and CODE.match(v)], (ref, values)
+    # A chart is no wider than the form's printed columns (the print area ends there: a wider one prints cut).
+    with zipfile.ZipFile(annex) as z:
+        for key in ("sheet_targets", "sheet_categories", "sheet_budget", "sheet_status"):
+            ws = wb[labels[key]]
+            drawing = next(Path(r.Target).name for r in ws._rels if "drawing" in str(r.Type))
+            xml = z.read(f"xl/drawings/{drawing}").decode("utf-8")
+            widths = [int(cx) / 360000 for cx in re.findall(r'<(?:xdr:)?ext cx="(\d+)"', xml)]
+            printed = CM_PER_UNIT * sum(ws.column_dimensions[get_column_letter(c)].width
+                                        for c in range(1, _columns(ws) + 1))
+            assert widths and max(widths) <= printed, (key, widths, printed)
     # Every series is named by its column's header, in words (a later part's too).
     for name in {m for xml in charts for m in re.findall(r"<(?:c:)?tx><(?:c:)?strRef><(?:c:)?f>(.*?)</", xml)}:
         sheet, cell = name.rsplit("!", 1)

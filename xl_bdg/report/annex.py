@@ -219,7 +219,8 @@ def _targets(wb: Workbook, info: FormInfo) -> None:
         first, end_row = data
         rows = chart(ws, lab["chart"]["targets_title"], (col, first, end_row),
                       [(col + 1, first, end_row), (col + 2, first, end_row)], f"A{last + 3}",
-                      lab["chart"]["part"])
+                      lab["chart"]["part"], top=max((v for t in pct for v in (t.value.value, t.target_now.value)
+                                                     if v is not None), default=None))
         _print_area(ws, len(head), last + 3 + rows)
     else:
         _print_area(ws, len(head), last)
@@ -243,7 +244,8 @@ def _categories(wb: Workbook, info: FormInfo, summ: dict[str, Any]) -> None:
     rows = 0
     if ctx.categories:
         rows = chart(ws, lab["chart"]["categories_title"], (1, HEADER_ROW + 1, end - 1),
-                      [(2, HEADER_ROW + 1, end - 1)], f"A{last + 3}", lab["chart"]["part"])
+                      [(2, HEADER_ROW + 1, end - 1)], f"A{last + 3}", lab["chart"]["part"],
+                      top=max((c.count.value or 0 for c in ctx.categories), default=None))
     _print_area(ws, len(head), last + 3 + rows)
 
 
@@ -273,7 +275,8 @@ def _budget(wb: Workbook, info: FormInfo) -> None:
     ctx = info.ctx
     lab = ctx.labels
     ws = form_sheet(wb, info, "06", lab["annex"]["sheet_budget"], lab["annex"]["title_budget"],
-                    [lab["col"]["budget_source"], *ctx.budget_columns], [30, *([20] * len(ctx.budget_columns))],
+                    [lab["col"]["budget_source"], *ctx.budget_columns],
+                    [40, *([max(20.0, 60 / len(ctx.budget_columns))] * len(ctx.budget_columns))],
                     chart=True)
     fmts = [None, *([INT] * len(ctx.budget_columns))]
     end = _rows(ws, len(ctx.budget), ([b.source, *(v.value for v in b.values)] for b in ctx.budget), fmts)
@@ -281,7 +284,8 @@ def _budget(wb: Workbook, info: FormInfo) -> None:
     last = foot(ws, info, end)
     rows = chart(ws, lab["chart"]["budget_title"], (1, HEADER_ROW + 1, end - 1),
                   [(c, HEADER_ROW + 1, end - 1) for c in range(2, 2 + len(ctx.budget_columns))], f"A{last + 3}",
-                  lab["chart"]["part"])
+                  lab["chart"]["part"], number_format="#,##0,,",  # in millions, as its title says
+                  top=max((v.value or 0 for b in ctx.budget for v in b.values), default=None))
     _print_area(ws, 1 + len(ctx.budget_columns), last + 3 + rows)
 
 

@@ -53,6 +53,8 @@ HEADER_ROW = 6
 #: Printable width of a landscape page in column-width units at 100 % (margins 1 cm), by paper, as LibreOffice
 #: prints it (measured: 104 units fit on A4).
 PAGE_WIDTH = {"A4": 104.0, "A3": 150.0}
+#: A column-width unit as LibreOffice prints it at 100 %, in cm (measured: Biểu 01's 104 units print 25.6 cm wide).
+CM_PER_UNIT = 0.2467
 #: No text prints smaller than this (points, font size × print scale), and no page is shrunk below MIN_SCALE %.
 MIN_PRINT_PT, MIN_SCALE = 8.0, 80
 #: The smallest font of a form's cells, and of its charts' words (axis labels).
