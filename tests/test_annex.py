@@ -100,17 +100,17 @@ def _chart_sizes(annex: Path) -> list[float]:
     return [int(sz) / 100 for sz in re.findall(r'\bsz="(\d+)"', xml)]
 
 
-def _assert_prints_readably(ws, annex: Path) -> None:
+def _assert_prints_readably(ws, annex: Path, paper: str = "A4") -> None:
     """Printed at 80–100 %, shrunk only when the table is wider than a page at 100 %, every page across within
     the paper's width, and no text (cells, charts) under 8 pt once scaled."""
     scale = ws.page_setup.scale
     assert 80 <= scale <= 100 and not ws.sheet_properties.pageSetUpPr.fitToPage, (ws.title, scale)
     width = {c: ws.column_dimensions[get_column_letter(c)].width for c in range(1, _columns(ws) + 1)}
-    page = PAGE_WIDTH["A4"] * 100 / scale
+    page = PAGE_WIDTH[paper] * 100 / scale
     for cols in _pages_across(ws):
         assert sum(width[c] for c in cols) <= page, (ws.title, scale, cols)
     if scale < 100:
-        assert sum(width.values()) > PAGE_WIDTH["A4"], f"{ws.title} is shrunk to {scale} % but fits at 100 %"
+        assert sum(width.values()) > PAGE_WIDTH[paper], f"{ws.title} is shrunk to {scale} % but fits at 100 %"
     sizes = [c.font.sz for row in ws.iter_rows() for c in row if c.value is not None]
     if ws._charts or any("drawing" in str(r.Type) for r in ws._rels):
         sizes += _chart_sizes(annex)
@@ -171,7 +171,10 @@ def test_a3_is_configuration(sample, project: Project, tmp_path):
     conf = templates / "report.yaml"
     conf.write_text(conf.read_text(encoding="utf-8").replace("paper: A4", "paper: A3"), encoding="utf-8")
     target = write_annex(project, sample.dataset, tmp_path / "a3.xlsx", templates_dir=templates)
-    assert {str(ws.page_setup.paperSize) for ws in load_workbook(target).worksheets} == {"8"}
+    wb = load_workbook(target)
+    assert {str(ws.page_setup.paperSize) for ws in wb.worksheets} == {"8"}
+    for ws in wb.worksheets:  # scaled and cut into pages across for the larger page
+        _assert_prints_readably(ws, target, "A3")
 
 
 def _same(shown, expected) -> bool:
