@@ -6,13 +6,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..dataset import Dataset
-from ..fileio import write_text_atomic
 from ..form.project import Project
 from .annex import write_annex
 from .build import build_context, report_config
 from .charts import write_charts
 from .context import Chart
-from .render import png_data_uri, render_docx, render_html, template_names
+from .render import png_data_uri, render_docx, template_names, write_html
 
 #: The report's lists that grow with the number of units (appendices 1–3: a row per unit, per document, a paragraph
 #: per distinct text), written row by row into the Word file (docx_stream.py).
@@ -45,7 +44,7 @@ def write_report(project: Project, dataset: Dataset, out_dir: Path, lang: str = 
     ctx = replace(bare, charts=charts)
     stem = f"bao-cao-bdg_{dataset.period}"
     html = out_dir / f"{stem}.html"
-    write_text_atomic(html, render_html(ctx, html_name, templates_dir))
+    write_html(ctx, html_name, html, templates_dir)
     docx = render_docx(ctx, docx_name, out_dir / f"{stem}.docx", templates_dir, images=chart_files,
                        streamed=STREAMED)
     annex = write_annex(project, dataset, out_dir / f"bieu-tong-hop_{dataset.period}.xlsx", lang=lang,
