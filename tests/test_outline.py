@@ -5,6 +5,7 @@ more than five units), the units' own texts in an appendix by kind of unit with 
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 from docx import Document
@@ -105,3 +106,21 @@ def test_the_body_names_indicators_and_targets_never_by_their_codes(sample, proj
     found = sorted({code for text in body + cells for code in codes if code in text})
     assert not found, found
     assert any(cells) and len(body) > 50
+
+
+def test_english_documents_write_numbers_the_english_way(sample, project: Project, tmp_path: Path) -> None:
+    from xl_bdg.text import number
+
+    ds = sample.dataset
+    ctx = build_context(project, ds)
+    attended = ctx.summary.participants.value
+    assert attended is not None and attended >= 1000, "a figure with a thousands separator: the check can fail"
+    files = write_report(project, ds, tmp_path / "en", lang="en")
+    text = "\n".join(p.text for p in Document(str(files.docx)).paragraphs)
+    html = files.html.read_text(encoding="utf-8")
+    assert number(attended, "en") in text and number(attended, "en") in html  # 2,868, not 2.868
+    assert number(attended, "vi") not in text
+    assert re.search(r"\d\.\d%", text) and not re.search(r"\d,\d%", text)  # 59.0%, not 59,0%
+    # the Vietnamese report of the same context still writes 2.868 and 59,0%
+    vi = "\n".join(p.text for p in Document(str(write_report(project, ds, tmp_path / "vi").docx)).paragraphs)
+    assert number(attended, "vi") in vi and re.search(r"\d,\d%", vi)

@@ -39,7 +39,7 @@ from xl_bdg.report.annex_form import (
     form_sheet,
 )
 from xl_bdg.report.build import build_context, report_config
-from xl_bdg.report.context import IndicatorRow, ReportContext, TargetRow, cell_value
+from xl_bdg.report.context import IndicatorRow, ReportContext, TargetRow, cell_value, in_its_language
 from xl_bdg.report.targets import annex_label
 from xl_bdg.sanitize import clean
 from xl_bdg.text import is_formula_like
@@ -360,6 +360,7 @@ def _documents(wb: Workbook, info: FormInfo) -> None:
     foot(ws, info, end - 1)
 
 
+@in_its_language  # as the annex of today: its texts write numbers in the annex's language
 def write_annex(project: Project, dataset: Dataset, target: Path, lang: str = "vi",
                 templates_dir: Path | None = None, ctx: ReportContext | None = None) -> Path:
     """Write the annex workbook to `target` (atomically) and return it."""

@@ -48,7 +48,7 @@ from .annex_form import (
 )
 from .annex_stream import Look, Row, body, save
 from .build import build_context, report_config
-from .context import IndicatorRow, ReportContext, TargetRow, cell_value
+from .context import IndicatorRow, ReportContext, TargetRow, cell_value, in_its_language
 from .targets import annex_label
 
 __all__ = ["HEADER_ROW", "write_annex"]
@@ -344,6 +344,7 @@ def _documents(wb: Workbook, info: FormInfo) -> None:
     foot(ws, info, end - 1)
 
 
+@in_its_language
 def write_annex(project: Project, dataset: Dataset, target: Path, lang: str = "vi",
                 templates_dir: Path | None = None, ctx: ReportContext | None = None) -> Path:
     """Write the annex workbook to `target` (atomically) and return it."""

@@ -36,6 +36,7 @@ from .context import (  # noqa: F401
     _n,
     field_docs,
     fmt_num,
+    in_its_language,
     no_case,
     parse_num,
     undocumented_fields,
@@ -188,6 +189,7 @@ def _statuses(project: Project, dataset: Dataset, labels: dict[str, Any]) -> lis
     return rows
 
 
+@in_its_language
 def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: dict[str, Chart] | None = None,
                   templates_dir: Path | None = None, previous: Dataset | None = None) -> ReportContext:
     """Gather everything the report templates print from the project and the dataset (and last year's, if any)."""

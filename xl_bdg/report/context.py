@@ -1,36 +1,72 @@
 """The report's template context: `ReportContext` and the dataclasses it holds, every field documented by the
 string under it (a test checks that templates use nothing else), and `Num`, the number that prints itself the
-Vietnamese way (1.234,5).
+way the document's language writes it (1.234,5 in Vietnamese, 1,234.5 in English).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import itertools
 import re
 import sys
 import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from ..dataset import Figure
 from ..text import number
 
-
 # --- numbers ----------------------------------------------------------------------------------------------------
+#: How the document being written writes its numbers. A context variable, not an argument: a `Num` is written when a
+#: template prints it, long after the context that holds it was built, and the same context feeds every template.
+_WRITING: ContextVar[str] = ContextVar("xl_bdg_report_numbers", default="vi")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def numbers_in(lang: str) -> Iterator[None]:
+    """Inside this block `fmt_num`, and every `Num` a template prints, write numbers the way `lang` does."""
+    token = _WRITING.set(lang)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
+
+
+def in_its_language(fn: Callable[P, R]) -> Callable[P, R]:
+    """`fn` run with numbers written in the language of its own `lang` argument (default Vietnamese)."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        with numbers_in(str(bound.arguments.get("lang") or "vi")):
+            return fn(*args, **kwargs)
+    return run
+
+
 def fmt_num(value: float | None, decimals: int = 0, empty: str = "—") -> str:
-    """Write a number the Vietnamese way: 1.234.567 and 45,6 (dot for thousands, comma for decimals)."""
+    """Write a number as the document's language does (`numbers_in`): 1.234.567 and 45,6 in Vietnamese (dot for
+    thousands, comma for decimals), 1,234,567 and 45.6 in English."""
     if value is None:
         return empty
-    return number(value, "vi", decimals)
+    return number(value, _WRITING.get(), decimals)
 
 
 def parse_num(text: str) -> float | None:
-    """Read back a number written by `fmt_num` (None for the empty mark)."""
+    """Read back a number written by `fmt_num` in the same language (None for the empty mark)."""
     text = text.strip().rstrip("%").strip()
     if not text or text == "—":
         return None
+    if _WRITING.get() == "en":
+        return float(text.replace(",", ""))
     return float(text.replace(".", "").replace(",", "."))
 
 

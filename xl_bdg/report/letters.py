@@ -21,7 +21,7 @@ from ..form.unit_form import FormReference, form_reference
 from ..ledger.store import Ledger
 from ..text import ascii_slug
 from .build import load_labels, office_from_config
-from .context import Office, PeriodInfo
+from .context import Office, PeriodInfo, in_its_language
 from .render import render_docx, render_html, template_language, template_names
 
 #: Days a unit is given to send the corrected file, counted from the aggregation date (province.yaml may set
@@ -151,6 +151,7 @@ class LetterContext:
     """The letter's sentences in `lang` (filled by letter_context)."""
 
 
+@in_its_language
 def letter_context(project: Project, status: UnitStatus, report: FileReport, dataset: Dataset,
                    lang: str = "vi") -> LetterContext:
     """The letter to one unit from its status and the findings of its latest file."""
@@ -160,7 +161,7 @@ def letter_context(project: Project, status: UnitStatus, report: FileReport, dat
 
     def line(f: Any) -> FindingLine:
         title, text = f.render(messages, lang)
-        value = f.value if isinstance(f.value, str) else show_value(f.value)
+        value = f.value if isinstance(f.value, str) else show_value(f.value, lang)
         return FindingLine(f.code, f.severity, f.where, "" if f.value is None else value, title, text)
 
     found = report.sorted_findings()
@@ -215,6 +216,7 @@ def write_letter(ctx: LetterContext, out_dir: Path) -> list[Path]:
     return [docx, html]
 
 
+@in_its_language
 def write_letters(project: Project, ledger: Ledger, dataset: Dataset, out_dir: Path, lang: str = "vi") -> list[Path]:
     """A letter for every unit whose latest file in the ledger has errors; return the files written.
 

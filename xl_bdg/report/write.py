@@ -10,7 +10,7 @@ from ..form.project import Project
 from .annex import write_annex
 from .build import build_context, report_config
 from .charts import write_charts
-from .context import Chart
+from .context import Chart, in_its_language
 from .render import png_data_uri, render_docx, template_names, write_html
 
 #: The report's lists that grow with the number of units (appendices 1–3: a row per unit, per document, a paragraph
@@ -28,6 +28,7 @@ class ReportFiles:
     charts: dict[str, Path]
 
 
+@in_its_language
 def write_report(project: Project, dataset: Dataset, out_dir: Path, lang: str = "vi",
                  templates_dir: Path | None = None, previous: Dataset | None = None) -> ReportFiles:
     """Write the narrative report (.docx and .html), its charts (PNG) and the Excel annex into `out_dir`.
