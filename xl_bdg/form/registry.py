@@ -42,6 +42,11 @@ class Unit:
     valid_to: dt.date = _MAX
     level: str | None = None
     note: str | None = None
+    name_en: str = ""
+
+    def label(self, lang: str = "vi") -> str:
+        """The unit's name in `lang`: its English name (units.yaml `name_en`) in English when it has one."""
+        return self.name_en if lang == "en" and self.name_en else self.name
 
     def active_on(self, day: dt.date) -> bool:
         """Whether the unit exists on `day`."""
@@ -146,7 +151,8 @@ def load_registry(path: Path) -> Registry:
                            valid_from=_date(entry.get("valid_from", _MIN), where),
                            valid_to=_date(entry.get("valid_to", _MAX), where),
                            level=nfc(entry["level"]) if entry.get("level") else None,
-                           note=nfc(entry["note"]) if entry.get("note") else None)
+                           note=nfc(entry["note"]) if entry.get("note") else None,
+                           name_en=str(entry.get("name_en") or ""))
     if len(roots) != 1:
         raise FormError(f"{path.name}: expected exactly one unit without a parent (the province), found {roots}")
     for unit in units.values():

@@ -18,7 +18,7 @@ def _order(project: Project) -> dict[str, int]:
 
 def documents(project: Project, dataset: Dataset, en: bool = False) -> list[DocumentRow]:
     """Every document a unit names, in registry order: indicator text fields first, then activities' documents."""
-    order, names = _order(project), {u.code: u.name for u in project.registry.units.values()}
+    order, names = _order(project), {u.code: u.label("en" if en else "vi") for u in project.registry.units.values()}
     found: list[tuple[int, str, str, str]] = []
     seen: set[tuple[str, str]] = set()
     text_fields = {f"{ind.code}.{f.id}": (ind.label_en if en else ind.label)
@@ -61,7 +61,7 @@ def unit_texts(project: Project, dataset: Dataset, kinds: dict[str, Any], en: bo
                 text = " ".join(str(dataset.narratives[unit].get(col.id) or "").split())
                 if text:
                     u = project.registry.get(unit)
-                    merged.setdefault(_key(text), (text, []))[1].append(u.name if u else unit)
+                    merged.setdefault(_key(text), (text, []))[1].append(u.label("en" if en else "vi") if u else unit)
             if merged:
                 entries = [NarrativeEntry(", ".join(names), text) for text, names in merged.values()]
                 blocks.append(NarrativeBlock(col.label_en if en else col.label, entries))

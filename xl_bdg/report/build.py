@@ -43,7 +43,7 @@ from .context import (  # noqa: F401
 )
 
 # The context is part of the report's API: re-exported here.
-from .issuer import letters_issuer, province_text, report_issuer
+from .issuer import letters_issuer, place_name, province_text, report_issuer
 from .outline import fill_outline
 from .targets import target_rows
 
@@ -122,7 +122,7 @@ def _narratives(project: Project, dataset: Dataset, en: bool = False) -> dict[st
             text = " ".join(str(dataset.narratives[unit].get(col.id) or "").split())
             if text:
                 u = project.registry.get(unit)
-                merged.setdefault(text, []).append(u.name if u else unit)
+                merged.setdefault(text, []).append(u.label("en" if en else "vi") if u else unit)
         if merged:
             entries = [NarrativeEntry(", ".join(names), text) for text, names in merged.items()]
             block = NarrativeBlock(col.label_en if en else col.label, entries)
@@ -177,12 +177,14 @@ def _aggregated(s: UnitStatus) -> bool:
     return s.used_sha256 is not None
 
 
-def _statuses(project: Project, dataset: Dataset, labels: dict[str, Any]) -> list[StatusRow]:
+def _statuses(project: Project, dataset: Dataset, labels: dict[str, Any], lang: str = "vi") -> list[StatusRow]:
     order = {code: i for i, code in enumerate(project.registry.units)}
     rows = []
     for i, s in enumerate(sorted(dataset.statuses, key=lambda s: order.get(s.unit, 10**6)), start=1):
         timely = "missing" if s.received_at is None else ("on_time" if s.on_time else "late")
-        rows.append(StatusRow(i, s.unit, s.name, labels["kind"].get(s.kind, s.kind), s.status,
+        unit = project.registry.get(s.unit)
+        name = unit.label(lang) if unit is not None else s.name
+        rows.append(StatusRow(i, s.unit, name, labels["kind"].get(s.kind, s.kind), s.status,
                               labels["status"].get(s.status, s.status), timely, labels["timeliness"][timely],
                               s.received_at.strftime("%d/%m/%Y %H:%M") if s.received_at else "", _aggregated(s),
                               _n(s.errors), _n(s.warnings), _n(s.versions)))
@@ -211,7 +213,7 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
     categories, cat_total = _categories(project, dataset, labels, conf)
     budget, budget_total = _budget(project, dataset, labels)
     targets = target_rows(project, dataset, period, labels, lang, previous, conf)
-    statuses = _statuses(project, dataset, labels)
+    statuses = _statuses(project, dataset, labels, lang)
     summ = conf["activity_summary"]
     received = [s for s in dataset.statuses if s.received_at is not None]
     office = report_issuer(project, lang, period)
@@ -220,8 +222,8 @@ def build_context(project: Project, dataset: Dataset, lang: str = "vi", charts: 
         period=PeriodInfo(period.code, period.kind, period.year, period.title(lang), _day(period.start),
                           _day(period.end), _day(period.deadline)),
         province=project.config["province"].get("name_en" if en else "name", project.province_name),
-        place=project.config["province"].get("place", project.province_name),
-        office=office, recipients=list(office.addressees), province_text=province_text(project, lang),
+        place=place_name(project, lang), office=office, recipients=list(office.addressees),
+        province_text=province_text(project, lang),
         generated=_day(dataset.generated_at),
         summary=Summary(
             units_expected=_n(len(dataset.statuses)), units_received=_n(len(received)),

@@ -63,6 +63,13 @@ def letters_issuer(project: Project, lang: str = "vi", period: Period | None = N
     return _issuer(project, project.config.get("letters", {}).get("issuer", "office"), lang, period)
 
 
+def place_name(project: Project, lang: str = "vi") -> str:
+    """The place of the date line ('Sơn Hà, ngày … tháng … năm …'): province.yaml `place`, `place_en` in English."""
+    province = project.config["province"]
+    place = province.get("place", project.province_name)
+    return str(province.get("place_en") or place) if lang == "en" else str(place)
+
+
 def province_text(project: Project, lang: str = "vi") -> str:
     """The province as a sentence names it ('tỉnh Sơn Hà'), not its display name ('Tỉnh Sơn Hà (tỉnh mẫu)')."""
     report = project.config.get("report", {})

@@ -22,7 +22,9 @@ from ..ledger.store import Ledger
 from ..text import ascii_slug
 from .build import load_labels, office_from_config
 from .context import Office, PeriodInfo, in_its_language
+from .issuer import place_name
 from .render import render_docx, render_html, template_language, template_names
+from .wording import fill
 
 #: Days a unit is given to send the corrected file, counted from the aggregation date (province.yaml may set
 #: `feedback_days`).
@@ -109,9 +111,9 @@ def letter_words(labels: dict[str, Any], office: Office, unit: str, period: str,
                else w["request"].format(unit=unit, office=office.name))
     return LetterWords(
         title=w["title"], subject=w["subject"].format(period=period),
-        opening=_sentence(w["opening"].format(office=office.name, unit=unit, period=period, file=file,
-                                              received=received, n=errors, form=form_words(labels, form))),
-        warnings=w["warnings"].format(n=warnings), changes=w["changes"].format(n=changes),
+        opening=_sentence(fill(w["opening"], office=office.name, unit=unit, period=period, file=file,
+                               received=received, n=errors, form=form_words(labels, form))),
+        warnings=fill(w["warnings"], n=warnings), changes=fill(w["changes"], n=changes),
         request=_sentence(request), regards=w["regards"])
 
 
@@ -168,6 +170,7 @@ def letter_context(project: Project, status: UnitStatus, report: FileReport, dat
     days = int(project.config.get("feedback_days", DEFAULT_FEEDBACK_DAYS))
     by = dataset.generated_at.date() + dt.timedelta(days=days) if days > 0 else None
     office = office_from_config(project, lang, period=per)
+    unit = project.registry.get(status.unit)
     form = form_reference(project, per)
     if lang != "vi" and form.office == project.office(per).get("name"):
         form = replace(form, office=office.name)  # the office's own guidance letter: its name in the letter's language
@@ -175,8 +178,8 @@ def letter_context(project: Project, status: UnitStatus, report: FileReport, dat
         lang=lang, labels=labels, office=office, form=form,
         period=PeriodInfo(per.code, per.kind, per.year, per.title(lang), per.start.strftime("%d/%m/%Y"),
                           per.end.strftime("%d/%m/%Y"), per.deadline.strftime("%d/%m/%Y")),
-        place=project.config["province"].get("place", project.province_name),
-        unit_code=status.unit, unit_name=status.name, file=status.file or Path(report.file).name,
+        place=place_name(project, lang), unit_code=status.unit,
+        unit_name=unit.label(lang) if unit else status.name, file=status.file or Path(report.file).name,
         received=status.received_at.strftime("%d/%m/%Y") if status.received_at else "",
         errors=[line(f) for f in found if f.severity == "error"],
         warnings=[line(f) for f in found if f.severity == "warning"],

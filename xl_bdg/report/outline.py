@@ -69,7 +69,7 @@ def _counting(w: Writer, project: Project, dataset: Dataset, en: bool) -> list[P
 
     def name(code: str) -> str:
         unit = reg.get(code)
-        return unit.name if unit is not None else code
+        return unit.label("en" if en else "vi") if unit is not None else code
 
     paras = []
     for note in dataset.counting:
@@ -103,7 +103,7 @@ def _documents(w: Writer, ctx: ReportContext, project: Project) -> list[Para]:
     if not docs:
         return [w.say("w_no_documents")]
     paras = [w.say("w_documents", n=len(docs), units=len({d.unit for d in docs}))]
-    provincial = {u.name for u in project.registry.units.values() if u.kind == "department"}
+    provincial = {u.label(ctx.lang) for u in project.registry.units.values() if u.kind == "department"}
     first: dict[str, DocumentRow] = {}
     for d in docs:  # one document per provincial unit: the highlights name different units
         if d.unit in provincial:
@@ -125,7 +125,7 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
         prev_title = previous.period.title(lang)
     same_period = previous_period(project, dataset.period).title(lang)
     comparison = compose(doc["compared" if previous is not None else "not_compared"], previous=same_period)
-    w = Writer(labels, conf, previous, prev_title)
+    w = Writer(labels, conf, previous, prev_title, lang)
     by_code = _rows_by_indicator(ctx)
     goals: dict[str, list[str]] = {str(k): list(v) for k, v in (conf.get("goals") or {}).items()}
     in_goals = {c for codes in goals.values() for c in codes}

@@ -22,8 +22,8 @@ class Writer:
     """Writes the sentences of one report: the labels, the body's list limit, and the previous year if any."""
 
     def __init__(self, labels: dict[str, Any], conf: dict[str, Any], previous: Dataset | None,
-                 previous_title: str) -> None:
-        self.labels, self.doc = labels, labels["doc"]
+                 previous_title: str, lang: str = "vi") -> None:
+        self.labels, self.doc, self.lang = labels, labels["doc"], lang
         self.limit = int(conf.get("body_list_max", 3))
         self.top = int(conf.get("highlights", 3))
         self.previous, self.previous_title = previous, previous_title
@@ -187,7 +187,7 @@ def goal_topics(w: Writer, ctx_rows: dict[str, list[IndicatorRow]], goals: dict[
 
 def activity_highlights(w: Writer, project: Project, dataset: Dataset, summ: dict[str, Any]) -> list[Para]:
     """The activities with the most participants and the units with the most activities (a few of each)."""
-    names = {u.code: u.name for u in project.registry.units.values()}
+    names = {u.code: u.label(w.lang) for u in project.registry.units.values()}
     total = summ["total"]
     acts = sorted((a for a in dataset.activities if isinstance(a.values.get(total), (int, float))),
                   key=lambda a: -float(a.values[total]))[: w.top]

@@ -1,6 +1,10 @@
 """Sentences written from figures: a sentence of labels.yaml with named blanks (`{units_expected}`) filled with words
 or with marked figures, giving a `Para` whose parts the HTML report marks (data-sum, data-fig) for its tests, and the
 short lists a sentence may hold ("A, B và 3 đơn vị khác"), so that no sentence of the body lists every unit.
+
+A blank may choose words by a number, for languages that inflect: `{n:activity|activities}` writes the first words
+when `n` is 1, the second otherwise; `#` in them is the number (`{n:this point|these # points}`). Vietnamese needs
+none: its sentences are plain blanks.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .context import Num, Para, Part, fmt_num
+from .context import Num, Para, Part, fmt_num, parse_num
 
 #: A value for a blank: words, a number, or an already marked figure.
 Blank = str | Num | Part | Para
@@ -28,13 +32,37 @@ def _parts(value: Blank) -> list[Part]:
     return [Part(str(value), "", "")] if str(value) else []
 
 
+def _count(value: Blank | int) -> float | None:
+    """The number a blank holds, for choosing singular or plural words."""
+    if isinstance(value, Num):
+        return value.value
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = value.text if isinstance(value, (Part, Para)) else str(value)
+    try:
+        return parse_num(text)
+    except ValueError:
+        return None
+
+
+def plural(spec: str, value: Blank | int) -> str:
+    """The words of a `{n:one|other}` blank for the number `value` ('#' in them is the number)."""
+    one, _, other = spec.partition("|")
+    words = one if _count(value) == 1 else other
+    shown = str(value) if isinstance(value, (int, float)) else value
+    return words.replace("#", "".join(p.text for p in _parts(shown)))
+
+
 def compose(sentence: str, **blanks: Blank) -> Para:
-    """Fill the named blanks of `sentence`; a blank the sentence does not use is ignored."""
+    """Fill the named blanks of `sentence`; a blank the sentence does not use is ignored; `{n:one|other}` chooses
+    words by the number `n`."""
     parts: list[Part] = []
-    for literal, name, _spec, _conv in string.Formatter().parse(sentence):
+    for literal, name, spec, _conv in string.Formatter().parse(sentence):
         if literal:
             parts.append(Part(literal, "", ""))
-        if name is not None:
+        if name is not None and spec and "|" in spec:
+            parts.append(Part(plural(spec, blanks[name]), "", ""))
+        elif name is not None:
             parts.extend(_parts(blanks[name]))
     merged: list[Part] = []
     for p in parts:  # neighbouring words become one part: fewer spans, same text
@@ -43,6 +71,12 @@ def compose(sentence: str, **blanks: Blank) -> Para:
         else:
             merged.append(p)
     return Para("".join(p.text for p in merged), merged)
+
+
+def fill(sentence: str, **blanks: Blank | int) -> str:
+    """`compose` as plain text (the letters' sentences): str.format's blanks, with the plural ones."""
+    return compose(sentence, **{k: v if isinstance(v, (str, Num, Part, Para)) else str(v)
+                                for k, v in blanks.items()}).text
 
 
 def join(items: Sequence[Blank], doc: Mapping[str, Any], limit: int, more_key: str = "w_items_more") -> Para:
