@@ -68,6 +68,7 @@ def test_the_english_report_reads_as_english(sample, project: Project, tmp_path:
     place = project.config["province"]["place_en"]
     assert en["doc"]["date_line"].format(place=place, year=sample.dataset.period.year) in text
     assert not ONE_PLURAL.findall(text), ONE_PLURAL.findall(text)
+    assert project.target_sources["strategy_en"] in text and project.targets_source not in text
     units = [project.registry.get(s.unit) for s in sample.dataset.statuses]
     named = [u for u in units if u.name_en]
     assert named

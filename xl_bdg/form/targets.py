@@ -137,14 +137,17 @@ def _target(raw: dict[str, Any], where: str, indicators: set[str]) -> Target:
 
 
 def load_targets(path: Path, indicators: set[str]) -> tuple[tuple[Target, ...], dict[str, str]]:
-    """The targets of `targets.yaml` and each set's source document; raise FormError naming a broken entry."""
+    """The targets of `targets.yaml` and each set's source document (`strategy`, and `strategy_en` for English
+    documents when `sources_en` gives it); raise FormError naming a broken entry."""
     raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     sources = {k: nfc(str(v)) for k, v in (raw.get("sources") or {}).items()}
     if "source" in raw:  # the older one-set file named only the Strategy's source
         sources.setdefault("strategy", nfc(raw["source"]))
-    unknown = set(sources) - set(TARGET_SETS)
+    english = {k: str(v) for k, v in (raw.get("sources_en") or {}).items()}
+    unknown = (set(sources) | set(english)) - set(TARGET_SETS)
     if unknown:
         raise FormError(f"targets.yaml: sources: unknown set(s) {', '.join(sorted(unknown))}")
+    sources.update({f"{k}_en": v for k, v in english.items()})  # 'strategy_en': what an English document cites
     out: list[Target] = []
     seen: set[str] = set()
     for i, t in enumerate(raw.get("targets", [])):
