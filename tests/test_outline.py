@@ -124,3 +124,21 @@ def test_english_documents_write_numbers_the_english_way(sample, project: Projec
     # the Vietnamese report of the same context still writes 2.868 and 59,0%
     vi = "\n".join(p.text for p in Document(str(write_report(project, ds, tmp_path / "vi").docx)).paragraphs)
     assert number(attended, "vi") in vi and re.search(r"\d,\d%", vi)
+
+
+def test_a_rise_where_less_is_better_is_a_shortcoming_not_a_result(sample, project: Project) -> None:
+    # the demo's 2026 report listed unpaid care hours going from 1,8 to 2,2 under "Kết quả đạt được"
+    import dataclasses
+
+    ds = sample.dataset
+    srb = ds.figure("HEA_01")
+    assert srb is not None and srb.value, "the sample has a sex ratio at birth: the check can fail"
+    before = copy.deepcopy(ds)
+    before.period = project.period("2025-FY")
+    before.figures[("HEA_01", None, ds.province)] = dataclasses.replace(srb, value=srb.value - 5)
+    ctx = build_context(project, ds, previous=before)
+    label = project.form.indicator("HEA_01").label
+    results = " ".join(p.text for t in ctx.assessment if t.id == "results" for p in t.paras)
+    limits = " ".join(p.text for t in ctx.assessment if t.id == "limits" for p in t.paras)
+    assert label not in results
+    assert label in limits and "tăng theo hướng chưa tích cực" in limits

@@ -125,7 +125,9 @@ def fill_outline(ctx: ReportContext, project: Project, dataset: Dataset, conf: d
         prev_title = previous.period.title(lang)
     same_period = previous_period(project, dataset.period).title(lang)
     comparison = compose(doc["compared" if previous is not None else "not_compared"], previous=same_period)
-    w = Writer(labels, conf, previous, prev_title, lang)
+    # a target with a ceiling (`direction: le`) says of its indicator that less is better
+    lower = frozenset(t.indicator for t in project.targets if t.indicator and t.direction == "le")
+    w = Writer(labels, conf, previous, prev_title, lang, lower | frozenset(conf.get("lower_is_better") or ()))
     by_code = _rows_by_indicator(ctx)
     goals: dict[str, list[str]] = {str(k): list(v) for k, v in (conf.get("goals") or {}).items()}
     in_goals = {c for codes in goals.values() for c in codes}

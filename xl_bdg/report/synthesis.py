@@ -22,11 +22,13 @@ class Writer:
     """Writes the sentences of one report: the labels, the body's list limit, and the previous year if any."""
 
     def __init__(self, labels: dict[str, Any], conf: dict[str, Any], previous: Dataset | None,
-                 previous_title: str, lang: str = "vi") -> None:
+                 previous_title: str, lang: str = "vi", lower_is_better: frozenset[str] = frozenset()) -> None:
         self.labels, self.doc, self.lang = labels, labels["doc"], lang
         self.limit = int(conf.get("body_list_max", 3))
         self.top = int(conf.get("highlights", 3))
         self.previous, self.previous_title = previous, previous_title
+        #: Indicators whose fall is progress (a target's ceiling: the sex ratio at birth, unpaid care hours …).
+        self.lower_is_better = lower_is_better
 
     def say(self, key: str, **blanks: Any) -> Para:
         """The sentence `key` of labels.doc with its blanks filled."""
@@ -91,9 +93,11 @@ class Writer:
             parts += ([Part(self.doc["w_fields_sep"], "", "")] if i else []) + said.parts
         return self.say("w_value_fields", label=head.label, fields=Para("".join(p.text for p in parts), parts))
 
-    def moves(self, lines: list[list[IndicatorRow]]) -> tuple[list[Para], list[Para]]:
-        """The largest rises and falls against the previous year, largest first (relative, points for a %)."""
-        scored: list[tuple[float, Para]] = []
+    def moves(self, lines: list[list[IndicatorRow]]) -> tuple[list[Para], list[Para], list[Para], list[Para]]:
+        """The largest changes against the previous year, largest first (relative, points for a %): rises and falls
+        of the indicators where more is better or neither is said, then the falls and the rises of those where
+        less is better (`lower_is_better`), so that a rise of the sex ratio at birth is never called a result."""
+        scored: list[tuple[float, bool, Para]] = []
         for rows in lines:
             head = rows[0]
             main = next((r for r in rows[1:] if r.fig_id.endswith("|T")), None) if head.heading else head
@@ -106,10 +110,13 @@ class Writer:
             score = (now - before) if main.unit.startswith("%") else (now - before) / abs(before) * 100
             text = self.say("w_move" if now > before else "w_move_down", label=head.label,
                             before=_n(before, main.value.decimals), after=main.value)
-            scored.append((score, text))
-        rises = [t for s, t in sorted(scored, key=lambda x: -x[0]) if s > 0][: self.top]
-        falls = [t for s, t in sorted(scored, key=lambda x: x[0]) if s < 0][: self.top]
-        return rises, falls
+            scored.append((score, main.fig_id.partition("|")[0] in self.lower_is_better, text))
+
+        def top(lower: bool, rising: bool) -> list[Para]:
+            picked = [(s, t) for s, low, t in scored if low == lower and (s > 0) == rising]
+            return [t for _, t in sorted(picked, key=lambda x: -abs(x[0]))][: self.top]
+
+        return top(False, True), top(False, False), top(True, False), top(True, True)
 
     def target_item(self, t: TargetRow) -> Para:
         """'Tỷ lệ … (45,0%, mục tiêu ≥ 60,0%)'."""
@@ -214,7 +221,7 @@ def assessment_topics(w: Writer, ctx: ReportContext, lines: list[list[IndicatorR
     met = [t for t in strategy if t.status == "met"]
     not_met = [t for t in strategy if t.status == "not_met"]
     no_data = [t for t in strategy if t.status == "no_data"]
-    rises, falls = w.moves(lines)
+    rises, falls, better_falls, worse_rises = w.moves(lines)
     results = [w.say("w_results_activities", activities=mark("sum", "activities", s.activities),
                      participants=mark("sum", "participants", s.participants), female_pct=s.female_pct,
                      budget_spent=mark("sum", "budget_spent", s.budget_spent))]
@@ -228,11 +235,17 @@ def assessment_topics(w: Writer, ctx: ReportContext, lines: list[list[IndicatorR
                              known=_n(len(others))))
     if rises:
         results.append(w.say("w_results_rises", previous=ctx.previous, items=join(rises, doc, len(rises))))
+    if better_falls:
+        results.append(w.say("w_results_falls_better", previous=ctx.previous,
+                             items=join(better_falls, doc, len(better_falls))))
     limits = [w.say("w_limits_targets", n=mark("sum", "targets_not_met", _n(len(not_met))), year=year,
                     items=w.join([w.target_item(t) for t in not_met]))
               if not_met else w.say("w_limits_none", year=year)]
     if falls:
         limits.append(w.say("w_limits_falls", previous=ctx.previous, items=join(falls, doc, len(falls))))
+    if worse_rises:
+        limits.append(w.say("w_limits_rises_worse", previous=ctx.previous,
+                            items=join(worse_rises, doc, len(worse_rises))))
     if no_data:
         limits.append(w.say("w_limits_no_data", n=_n(len(no_data)), items=w.join([t.label for t in no_data])))
     faulty = [st.name for st in ctx.statuses if st.errors.value]
