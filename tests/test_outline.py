@@ -11,7 +11,7 @@ from pathlib import Path
 from docx import Document
 
 from xl_bdg.form.project import Project
-from xl_bdg.report.build import build_context, load_labels
+from xl_bdg.report.build import build_context, fmt_num, load_labels
 from xl_bdg.report.write import write_report
 
 
@@ -142,3 +142,18 @@ def test_a_rise_where_less_is_better_is_a_shortcoming_not_a_result(sample, proje
     limits = " ".join(p.text for t in ctx.assessment if t.id == "limits" for p in t.paras)
     assert label not in results
     assert label in limits and "tăng theo hướng chưa tích cực" in limits
+
+
+def test_a_field_beside_the_total_is_said_apart_from_it(sample, project: Project) -> None:
+    # "Ban vì sự tiến bộ của phụ nữ được kiện toàn, có kế hoạch hoạt động: 278, trong đó nữ 139" read as 278
+    # committees: 278 is their members; the share of units with a committee is CAW_01's YES field
+    ctx = build_context(project, sample.dataset)
+    label = project.form.indicator("CAW_01").label
+    said = next(p.text for t in ctx.direction + ctx.goals for p in t.paras if p.text.startswith(label))
+    share = sample.dataset.value("CAW_01", "YES")
+    members = sample.dataset.value("CAW_01", "T")
+    assert share is not None and members
+    ind = project.form.indicator("CAW_01")
+    yes, total = (next(f.label for f in ind.fields if f.id == k) for k in ("YES", "T"))
+    assert said.startswith(f"{label}: {yes} {fmt_num(share, 1)}")
+    assert f"; {total} {fmt_num(members)}" in said and f"{label}: {fmt_num(members)}" not in said

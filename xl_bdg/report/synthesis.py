@@ -25,6 +25,7 @@ class Writer:
                  previous_title: str, lang: str = "vi", lower_is_better: frozenset[str] = frozenset()) -> None:
         self.labels, self.doc, self.lang = labels, labels["doc"], lang
         self.limit = int(conf.get("body_list_max", 3))
+        self.apart: dict[str, list[str]] = {str(k): list(v) for k, v in (conf.get("said_apart") or {}).items()}
         self.top = int(conf.get("highlights", 3))
         self.previous, self.previous_title = previous, previous_title
         #: Indicators whose fall is progress (a target's ceiling: the sex ratio at birth, unpaid care hours …).
@@ -73,11 +74,28 @@ class Writer:
         change = self.change(main.value.value, self.before(main), percent)
         value = mark("fig", main.fig_id, main.value)
         female = subs.get("F")
+        # fields that are not part of the total (CAW_01's share of units with a committee beside its members):
+        # said first and apart, so that the members are never read as the number of committees
+        apart = [r for fid, r in subs.items() if fid in self.apart.get(head.fig_id.partition("|")[0], ()) and r.value
+                 and r.value.value is not None]
         if head.heading and female is not None and female.value and main.value.value:
             pct = _n(100 * (female.value.value or 0) / main.value.value, 1)
+            if apart:
+                total = self.say("w_total_female", label=main.label, value=value, unit=unit,
+                                 female=mark("fig", female.fig_id, female.value), female_pct=pct, change=change)
+                return self.say("w_value_apart", label=head.label, apart=self._fields(apart), total=total)
             return self.say("w_value_female", label=head.label, value=value, unit=unit,
                             female=mark("fig", female.fig_id, female.value), female_pct=pct, change=change)
         return self.say("w_value", label=head.label, value=value, unit=unit, change=change)
+
+    def _fields(self, rows: list[IndicatorRow]) -> Para:
+        """'Label 12 unit; Label 3 unit': each row with its figure."""
+        parts: list[Part] = []
+        for i, r in enumerate(rows):
+            unit = "" if r.unit in ("", "%") or r.unit.startswith("/") else f" {r.unit}"
+            said = self.say("w_field", label=r.label, value=mark("fig", r.fig_id, r.value), unit=unit)
+            parts += ([Part(self.doc["w_fields_sep"], "", "")] if i else []) + said.parts
+        return Para("".join(p.text for p in parts), parts)
 
     def fields(self, head: IndicatorRow, subs: list[tuple[str, IndicatorRow]]) -> Para:
         """An indicator with no overall total (STAFF_01 full-time and part-time, HEA_04 activities and cases): each
