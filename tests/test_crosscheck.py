@@ -100,10 +100,12 @@ def test_same_activity_reported_by_two_units(project):
             + acts("XA-SONTAY", [("Hoi thi tim hieu ve binh dang gioi", day)]))
     found = activities_in_two_units(project, rows, {"sha-SO-YTE": "yte.xlsx"})
     cell = layout_for(project.form).activity_cell(5, "title")
+    # the other units by name, never by code: the office and the unit read the message
+    name = {c: project.registry.get(c).name for c in ("SO-YTE", "XA-EAKAO", "XA-SONTAY")}
     assert sorted((f.params["unit"], f.file, f.cell, f.params["other"]) for f in found) == [
-        ("SO-YTE", "yte.xlsx", cell, "XA-EAKAO, XA-SONTAY"),
-        ("XA-EAKAO", "sha-XA-EAKAO", cell, "SO-YTE, XA-SONTAY"),
-        ("XA-SONTAY", "sha-XA-SONTAY", cell, "SO-YTE, XA-EAKAO"),
+        ("SO-YTE", "yte.xlsx", cell, f"{name['XA-EAKAO']}, {name['XA-SONTAY']}"),
+        ("XA-EAKAO", "sha-XA-EAKAO", cell, f"{name['SO-YTE']}, {name['XA-SONTAY']}"),
+        ("XA-SONTAY", "sha-XA-SONTAY", cell, f"{name['SO-YTE']}, {name['XA-EAKAO']}"),
     ]
     one_unit = acts("XA-EAKAO", [("A", day), ("a", day)])
     assert activities_in_two_units(project, one_unit, {}) == []  # twice in one file is validation's duplicate-activity

@@ -218,3 +218,10 @@ def test_the_province_totals_are_plausible(project: Project, seasons: dict) -> N
         assert 0.45 <= women <= 0.75, (code, women)
         assert _sum(season, "COMM_06.T") <= population, code  # attendance is person-times, yet well below everyone
         assert _sum(season, "INS_02.FINE") <= 500_000_000, code
+
+
+def test_a_place_is_written_as_a_clerk_writes_it(project: Project, seasons: dict) -> None:
+    # departments' activities were held at "Tỉnh Sơn Hà (tỉnh mẫu)": the province's display name, note and all
+    places = {a["place"] for season in seasons.values() for _, data in season.values() for a in data["activities"]}
+    assert project.province_name not in places and not any("(" in p for p in places), sorted(places)[:5]
+    assert "Tỉnh Sơn Hà" in places  # the departments' place: the check can fail

@@ -126,11 +126,12 @@ def activity_key(title: Any, start: Any) -> tuple[str, str] | None:
     return normalise_title(title), str(start)
 
 
-def _others(units: list[str], me: str, limit: int = 5) -> str:
-    """The other units, at most `limit` named (an activity copied into hundreds of files must not cost n²)."""
+def _others(units: list[str], me: str, names: dict[str, str], limit: int = 5) -> str:
+    """The other units by name (the finding is read by the office and the unit, who know no unit codes), at most
+    `limit` named (an activity copied into hundreds of files must not cost n²)."""
     named = [u for u in units[:limit + 1] if u != me][:limit]
     more = len(units) - 1 - len(named)
-    return ", ".join(named) + (f" (+{more})" if more > 0 else "")
+    return ", ".join(names.get(u, u) for u in named) + (f" (+{more})" if more > 0 else "")
 
 
 def activities_in_two_units(project: Project, activities: list[Activity], files: dict[str, str]) -> list[Finding]:
@@ -144,12 +145,13 @@ def activities_in_two_units(project: Project, activities: list[Activity], files:
         if key is not None:
             seen.setdefault(key, []).append(act)
     out: list[Finding] = []
+    names = {code: unit.name for code, unit in project.registry.units.items()}
     for rows in seen.values():
         units = sorted({a.unit for a in rows})
         if len(units) < 2:
             continue
         for act in rows:
-            others = _others(units, act.unit)
+            others = _others(units, act.unit, names)
             out.append(Finding("activity-in-two-units", "warning", files.get(act.sha256, act.sha256), act.sheet,
                                lay.activity_cell(act.row, "title"), act.values.get("title"),
                                {"other": others, "unit": act.unit, "date": act.values.get("start")}))

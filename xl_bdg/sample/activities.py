@@ -69,6 +69,10 @@ def activity_rows(project: Project, conf: dict[str, Any], texts: dict[str, Any],
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     places = [project.registry.get(c) for c in project.registry.children(unit.code, period.end)]
+    # a department writes where it held the activity as a clerk would ("Tỉnh Sơn Hà"), never the province's
+    # display name, which may carry a note ("Tỉnh Sơn Hà (tỉnh mẫu)")
+    said = str(project.config.get("report", {}).get("province_text") or project.province_name)
+    province_place = said[:1].upper() + said[1:]
     for _ in range(r.randint(low, high)):
         category = am_category if in_am and r.random() < 0.6 else \
             r.choices(categories, [float((people.get(c) or {}).get("weight", 1)) for c in categories])[0]
@@ -84,7 +88,7 @@ def activity_rows(project: Project, conf: dict[str, Any], texts: dict[str, Any],
         spec = people.get(category) or {"people": [20, 100], "women": [0.5, 0.7], "quantity": [1, 2]}
         total = r.randint(*spec["people"])
         female = min(total, round(total * r.uniform(*spec["women"])))
-        place = unit.name if unit.kind == "commune" else project.province_name
+        place = unit.name if unit.kind == "commune" else province_place
         if places:
             child = r.choice(places)
             place = child.name if child is not None else place
