@@ -157,3 +157,17 @@ def test_a_field_beside_the_total_is_said_apart_from_it(sample, project: Project
     yes, total = (next(f.label for f in ind.fields if f.id == k) for k in ("YES", "T"))
     assert said.startswith(f"{label}: {yes} {fmt_num(share, 1)}")
     assert f"; {total} {fmt_num(members)}" in said and f"{label}: {fmt_num(members)}" not in said
+
+
+def test_the_form_the_assessment_cites_is_the_annex_form_of_the_checks(sample, project: Project) -> None:
+    # the report said "còn 50 điểm cần xem lại (Biểu số 07)" while 07 is the intake status and 08 the checks
+    from openpyxl import load_workbook
+
+    labels = load_labels("vi")
+    body = list(_body(sample.out_dir / "report" / f"bao-cao-bdg_{sample.dataset.period}.docx")[0])
+    cited = [m for t in body for m in re.findall(r"\(Biểu số (\d\d)\)", t)]
+    assert sample.dataset.warnings and cited, "the sample has cross-check warnings: the check can fail"
+    wb = load_workbook(sample.out_dir / "report" / f"bieu-tong-hop_{sample.dataset.period}.xlsx", read_only=True)
+    ws = wb[labels["annex"]["sheet_checks"]]
+    heading = " ".join(str(c) for row in ws.iter_rows(max_row=4, values_only=True) for c in row if c)
+    assert all(f"Biểu số {n}" in heading for n in cited), (cited, heading[:80])

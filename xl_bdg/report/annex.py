@@ -49,6 +49,7 @@ from .annex_form import (
 from .annex_stream import Look, Row, body, save
 from .build import build_context, report_config
 from .context import IndicatorRow, ReportContext, TargetRow, cell_value, in_its_language
+from .forms import FORM_NUMBERS
 from .targets import annex_label
 
 __all__ = ["HEADER_ROW", "write_annex"]
@@ -319,8 +320,9 @@ def _checks(wb: Workbook, info: FormInfo, project: Project, dataset: Dataset) ->
     ctx = info.ctx
     col = ctx.labels["col"]
     head = [col["no"], col["unit_name"], col["file"], col["where"], col["problem"], col["fix"]]
-    ws = form_sheet(wb, info, "08", ctx.labels["annex"]["sheet_checks"], ctx.labels["annex"]["title_checks"], head,
-                    [5, 16, 18, 11, 18, 32])
+    # its number is cited by the report's assessment (synthesis): one constant for both
+    ws = form_sheet(wb, info, FORM_NUMBERS["checks"], ctx.labels["annex"]["sheet_checks"],
+                    ctx.labels["annex"]["title_checks"], head, [5, 16, 18, 11, 18, 32])
     names = {s.code: s.name for s in ctx.statuses}
 
     def rows() -> Iterator[list[Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 from ..dataset import Dataset
 from ..form.project import Project
 from .context import IndicatorRow, Para, Part, ReportContext, TargetRow, Topic, _n, fmt_num
+from .forms import FORM_NUMBERS
 from .wording import compose, join, mark, sentences
 
 
@@ -272,7 +273,7 @@ def assessment_topics(w: Writer, ctx: ReportContext, lines: list[list[IndicatorR
         limits.append(w.say("w_limits_intake", late=s.units_late, missing=s.units_missing, invalid=s.units_invalid,
                             names=names))
     if dataset.warnings:
-        limits.append(w.say("w_limits_checks", n=_n(len(dataset.warnings)), sheet="07"))
+        limits.append(w.say("w_limits_checks", n=_n(len(dataset.warnings)), sheet=FORM_NUMBERS["checks"]))
     return [Topic("results", "1", doc["t_results"], results), Topic("limits", "2", doc["t_limits"], limits),
             Topic("causes", "3", doc["t_causes"], [plain(c) for c in causes])]
 
