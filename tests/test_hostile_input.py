@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import shutil
 import struct
 import subprocess
@@ -89,6 +90,49 @@ def test_a_far_cell_inside_a_near_row_is_refused_not_aborted(project: Project, g
     report = _json(proc)
     assert _codes(report, "far.xlsx") == ["sheet-too-large"] and _codes(report, "good.xlsx") == []
     assert _sha(bad) == before
+
+
+@pytest.mark.parametrize("junk", [b"<row" * 120_000, b'<row r="1"><c r="XFD1048576"/>' + b"<c " * 120_000])
+def test_tags_that_never_close_are_refused_in_one_pass(project: Project, good: Path, tmp_path: Path,
+                                                       junk: bytes) -> None:
+    """120,000 row (or cell) tags with no `>` after them, a few KB zipped: the extent scan looked for each tag's
+    `r` up to the next `>`, from every tag, and took hours; now refused like any box too large (issue 16)."""
+    member = sheet_member(good, layout_for(project.form).sheet["narrative"])
+
+    def edit(members: dict[str, bytes]) -> None:
+        members[member] = members[member].replace(b"</sheetData>", junk + b"</sheetData>", 1)
+
+    bad = rewrite_zip(good, tmp_path / "unclosed.xlsx", edit)
+    report = _json(_cli("validate", str(bad), "--format", "json"))
+    assert _codes(report, "unclosed.xlsx") == ["sheet-too-large"]
+
+
+def _unclosed_values() -> bytes:
+    return b"<row/>" * 5_001 + b'<row r="9000"><c r="B9000">' + b"<v" * 200_000
+
+
+def _unclosed_errors() -> bytes:
+    # Letters between the cells keep the member from compressing like a bomb (it would be refused as one).
+    rng = random.Random(16)
+    return b'<row r="900">' + b"".join(b'<c r="B900" t="e">' + bytes(rng.choices(b"abcdefgh", k=6))
+                                       for _ in range(150_000))
+
+
+@pytest.mark.parametrize("sheet, junk", [("activities", _unclosed_values), ("narrative", _unclosed_errors)])
+def test_value_and_error_tags_that_never_close_are_scanned_once(project: Project, good: Path, tmp_path: Path,
+                                                                 sheet: str, junk: Any) -> None:
+    """200,000 `<v` with no end in an activity table over its row bound (counted in the XML before parsing), or
+    150,000 error cells with no `</c>` in an input sheet: each tag was scanned to the end of the XML (minutes);
+    now the file is read to its findings like any broken sheet (issue 16)."""
+    member = sheet_member(good, layout_for(project.form).sheet[sheet])
+    tail = junk() + b"</sheetData>"
+
+    def edit(members: dict[str, bytes]) -> None:
+        members[member] = members[member].replace(b"</sheetData>", tail, 1)
+
+    bad = rewrite_zip(good, tmp_path / "unclosed.xlsx", edit)
+    report = _json(_cli("validate", str(bad), "--format", "json"))
+    assert "corrupt-file" in _codes(report, "unclosed.xlsx")
 
 
 def test_a_sheet_under_any_member_name_is_inspected(project: Project, good: Path, tmp_path: Path) -> None:

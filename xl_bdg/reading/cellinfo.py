@@ -100,6 +100,14 @@ def _xlsx_facts(xml: bytes, percent_styles: frozenset[int]) -> CellFacts:
     has_errors = b't="e"' in xml
     if not has_errors and not any(b's="' + w + b'"' in xml for w in wanted):
         return facts  # the common case: nothing to look at, one byte search
+    # The cell's closing tag and the value inside it, each found once and kept while it still lies ahead: searched
+    # afresh from every error cell, thousands of `<c t="e">` with no `</c>` after them meant as many scans to the
+    # end (minutes; issue 16). Error cells come in order, so a search from an earlier one that found nothing, or
+    # found a match at or after this cell, is this cell's answer too.
+    close: re.Match[bytes] | None = None
+    close_from = -1
+    value: re.Match[bytes] | None = None
+    value_span = (-1, -1)  # (searched from, up to) of `value`
     for m in _C_TAG.finditer(xml):
         attrs = dict(_ATTR.findall(m.group(1)))
         ref = _REF.match(attrs.get(b"r", b""))
@@ -107,8 +115,12 @@ def _xlsx_facts(xml: bytes, percent_styles: frozenset[int]) -> CellFacts:
             continue
         pos = (int(ref.group(2)), _col(ref.group(1)))
         if attrs.get(b"t") == b"e" and m.group(2) != b"/":
-            close = _C_CLOSE.search(xml, m.end())
-            value = _V.search(xml, m.end(), close.start() if close else len(xml))
+            start = m.end()
+            if close_from < 0 or (close is not None and close.start() < start):
+                close, close_from = _C_CLOSE.search(xml, start), start
+            end = close.start() if close else len(xml)
+            if value_span[0] < 0 or value_span[1] != end or (value is not None and value.start() < start):
+                value, value_span = _V.search(xml, start, end), (start, end)
             facts.errors[pos] = value.group(1).decode("utf-8", "replace").strip() if value else "#ERROR"
         elif attrs.get(b"s") in wanted:
             facts.percent.add(pos)

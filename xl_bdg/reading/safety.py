@@ -57,7 +57,10 @@ _OLE_WORD = "WordDocument".encode("utf-16-le")
 _OLE_PPT = "PowerPoint Document".encode("utf-16-le")
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _TEXT_MEMBER = (".xml", ".rels", ".vml")
-_ROW_R = re.compile(rb"row\b[^>]*?\sr\s*=\s*[\"'](\d+)[\"']")  # a literal start keeps the scan fast
+# The attribute is looked for up to the tag's end or the next row tag, whichever comes first: up to the tag's end
+# alone, `<row` repeated without a `>` made each of them scan to the end of the XML (hours for 120,000, issue 16).
+# The values found are the same: where another row tag comes first, the scan from it finds the same attribute.
+_ROW_R = re.compile(rb"row\b(?:(?!row\b)[^>])*?\sr\s*=\s*[\"'](\d+)[\"']")  # a literal start keeps the scan fast
 # Cells beyond column Z or row 9,999 matter for the extent (and they are rare), so only they send a sheet down the
 # slow path; XML allows single quotes and spaces around `=`, and so does every pattern here.
 # Without a literal first byte the scan of a whole sheet took ~1.3 ms; `_far_ref` checks the `\b` before `r` itself.
@@ -82,8 +85,11 @@ _SMALL_ROWS = 100_000
 # The fewest bytes a row tag `row_tags` counts takes (`<row`; `:row ` is longer, and no two counted tags overlap), so
 # a sheet XML shorter than `_SMALL_ROWS` times this holds fewer than `_SMALL_ROWS` of them.
 _ROW_TAG_BYTES = 4
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]{1,3})(\d+)[\"']")
-_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^/>]*>")
+# Likewise up to the tag's end or the next cell tag.
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\s(?:(?!<(?:\w+:)?c\s)[^>])*?\br\s*=\s*[\"']([A-Za-z]{1,3})(\d+)[\"']")
+# A value tag's end is looked for up to the next value tag, which finds the same end if there is one: `<v` repeated
+# without `/` or `>` would otherwise be scanned to the end from each of them (issue 16).
+_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b(?:(?!<(?:\w+:)?(?:v|is)\b)[^/>])*>")
 
 
 def finding(form: Form, code: str, file: str, sheet: str | None = None, cell: str | None = None, value: Any = None,
