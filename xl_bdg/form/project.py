@@ -62,6 +62,12 @@ class Project:
         """The province's name."""
         return self.config["province"]["name"]
 
+    def province_text(self, lang: str = "vi") -> str:
+        """The province as a sentence names it ('tỉnh Sơn Hà'), not its display name ('Tỉnh Sơn Hà (tỉnh mẫu)')."""
+        report = self.config.get("report", {})
+        key = "province_text_en" if lang == "en" else "province_text"
+        return report.get(key) or self.config["province"].get("name_en" if lang == "en" else "name", "")
+
 
 def dated_entries(raw: Any, where: str, need: str = "name") -> list[dict[str, Any]]:
     """One entry or a list of entries with optional `valid_from` / `valid_to` (ISO dates), in the order given;

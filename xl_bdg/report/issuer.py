@@ -72,6 +72,4 @@ def place_name(project: Project, lang: str = "vi") -> str:
 
 def province_text(project: Project, lang: str = "vi") -> str:
     """The province as a sentence names it ('tỉnh Sơn Hà'), not its display name ('Tỉnh Sơn Hà (tỉnh mẫu)')."""
-    report = project.config.get("report", {})
-    key = "province_text_en" if lang == "en" else "province_text"
-    return report.get(key) or project.config["province"].get("name_en" if lang == "en" else "name", "")
+    return project.province_text(lang)

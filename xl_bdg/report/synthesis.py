@@ -77,7 +77,7 @@ class Writer:
         female = subs.get("F")
         # fields that are not part of the total (CAW_01's share of units with a committee beside its members):
         # said first and apart, so that the members are never read as the number of committees
-        apart = [r for fid, r in subs.items() if fid in self.apart.get(head.fig_id.partition("|")[0], ()) and r.value
+        apart = [r for fid, r in subs.items() if fid in self.apart.get(head.code, ()) and r.value
                  and r.value.value is not None]
         if head.heading and female is not None and female.value and main.value.value:
             pct = _n(100 * (female.value.value or 0) / main.value.value, 1)
@@ -105,12 +105,7 @@ class Writer:
         filled = [r for r in totals if r.value and r.value.value is not None]
         if not filled:
             return self.say("w_no_value", label=head.label)
-        parts: list[Part] = []
-        for i, r in enumerate(filled):
-            unit = "" if r.unit in ("", "%") or r.unit.startswith("/") else f" {r.unit}"
-            said = self.say("w_field", label=r.label, value=mark("fig", r.fig_id, r.value), unit=unit)
-            parts += ([Part(self.doc["w_fields_sep"], "", "")] if i else []) + said.parts
-        return self.say("w_value_fields", label=head.label, fields=Para("".join(p.text for p in parts), parts))
+        return self.say("w_value_fields", label=head.label, fields=self._fields(filled))
 
     def moves(self, lines: list[list[IndicatorRow]]) -> tuple[list[Para], list[Para], list[Para], list[Para]]:
         """The largest changes against the previous year, largest first (relative, points for a %): rises and falls
@@ -129,7 +124,7 @@ class Writer:
             score = (now - before) if main.unit.startswith("%") else (now - before) / abs(before) * 100
             text = self.say("w_move" if now > before else "w_move_down", label=head.label,
                             before=_n(before, main.value.decimals), after=main.value)
-            scored.append((score, main.fig_id.partition("|")[0] in self.lower_is_better, text))
+            scored.append((score, main.code in self.lower_is_better, text))
 
         def top(lower: bool, rising: bool) -> list[Para]:
             picked = [(s, t) for s, low, t in scored if low == lower and (s > 0) == rising]

@@ -71,7 +71,7 @@ def activity_rows(project: Project, conf: dict[str, Any], texts: dict[str, Any],
     places = [project.registry.get(c) for c in project.registry.children(unit.code, period.end)]
     # a department writes where it held the activity as a clerk would ("Tỉnh Sơn Hà"), never the province's
     # display name, which may carry a note ("Tỉnh Sơn Hà (tỉnh mẫu)")
-    said = str(project.config.get("report", {}).get("province_text") or project.province_name)
+    said = project.province_text()
     province_place = said[:1].upper() + said[1:]
     for _ in range(r.randint(low, high)):
         category = am_category if in_am and r.random() < 0.6 else \
